@@ -1,0 +1,176 @@
+/**
+ * The normalized status of a job, the same for every provider.
+ *
+ * | status | terminal | meaning |
+ * | --- | --- | --- |
+ * | `queued` | no | accepted, not started |
+ * | `running` | no | executing |
+ * | `succeeded` | yes | finished, everything succeeded |
+ * | `partially_succeeded` | yes | finished, some items failed |
+ * | `failed` | yes | finished with a job-level failure |
+ * | `cancelled` | yes | cancelled by a user or the provider |
+ * | `unknown` | no | a status string nobody documented: polled with backoff, reported once |
+ */
+export type JobStatus = 'queued' | 'running' | 'succeeded' | 'partially_succeeded' | 'failed' | 'cancelled' | 'unknown';
+
+/** Every {@link JobStatus}, in lifecycle order. */
+export const JOB_STATUSES: readonly JobStatus[] = [
+  'queued',
+  'running',
+  'succeeded',
+  'partially_succeeded',
+  'failed',
+  'cancelled',
+  'unknown',
+];
+
+/** The statuses after which a job never changes again. `unknown` is deliberately not terminal. */
+export const TERMINAL_STATUSES: ReadonlySet<JobStatus> = new Set<JobStatus>([
+  'succeeded',
+  'partially_succeeded',
+  'failed',
+  'cancelled',
+]);
+
+/** Whether `status` is terminal (`succeeded`, `partially_succeeded`, `failed` or `cancelled`). */
+export function isTerminalStatus(status: JobStatus): boolean {
+  return TERMINAL_STATUSES.has(status);
+}
+
+/** Normalized progress of a job. */
+export interface JobProgress {
+  /** Items (or sub-queries) that reached an end, successful or not. */
+  completed: number;
+  /** Of `completed`, how many failed or were cancelled. */
+  failed: number;
+  /** How many items the job has, or `null` when the provider does not say. It may grow while a job runs. */
+  total: number | null;
+  /**
+   * `completed / total` in `[0, 1]`, or `null` when unknown. In snapshots delivered by a watch this
+   * never goes backwards, even when the provider's total grows.
+   */
+  fraction: number | null;
+}
+
+/** Timestamps a provider reported, as ISO 8601 strings, untouched. */
+export interface JobTimestamps {
+  createdAt?: string;
+  startedAt?: string;
+  finishedAt?: string;
+}
+
+/** Why a job failed, as the provider said it. */
+export interface JobFailure {
+  /** The provider's failure code, when it gives one. */
+  code?: string;
+  /** A human-readable message. */
+  message: string;
+}
+
+/** Well-known provider names. Any other string is allowed for custom sources. */
+export type ProviderName = 'supermetrics' | 'runflow' | 'check' | (string & {});
+
+/**
+ * One observation of a job, normalized. `raw` keeps the provider's body untouched and typed.
+ */
+export interface JobSnapshot<TRaw = unknown> {
+  /** The provider, e.g. `'runflow'`. */
+  provider: ProviderName;
+  /** What kind of job at that provider, e.g. `'batch'` or `'query'`. */
+  kind: string;
+  /** The job id at the provider. */
+  id: string;
+  /** The normalized status. */
+  status: JobStatus;
+  /** Exactly the status string the provider sent, or `null` when it sent none. */
+  rawStatus: string | null;
+  /** Whether `status` is terminal. */
+  isTerminal: boolean;
+  /** Normalized progress. */
+  progress: JobProgress;
+  /** Timestamps the provider reported. */
+  timestamps: JobTimestamps;
+  /** Failure details, for `failed` and `partially_succeeded` jobs when the provider gives them. */
+  failure?: JobFailure;
+  /** When this snapshot was observed, in clock milliseconds. */
+  observedAt: number;
+  /** The provider's response body, untouched. */
+  raw: TRaw;
+}
+
+/** Input for {@link createSnapshot}: a snapshot without the derived fields. */
+export interface SnapshotInit<TRaw> {
+  provider: ProviderName;
+  kind: string;
+  id: string;
+  status: JobStatus;
+  rawStatus: string | null;
+  progress: { completed: number; failed?: number; total: number | null };
+  timestamps?: JobTimestamps;
+  failure?: JobFailure;
+  observedAt: number;
+  raw: TRaw;
+}
+
+/**
+ * Builds a {@link JobSnapshot}: computes `isTerminal` and `fraction` (clamped to `[0, 1]`,
+ * `null` when the total is unknown or zero before the end). A terminal `succeeded` job reports `1`.
+ */
+export function createSnapshot<TRaw>(init: SnapshotInit<TRaw>): JobSnapshot<TRaw> {
+  const completed = nonNegative(init.progress.completed);
+  const failed = nonNegative(init.progress.failed ?? 0);
+  const total = init.progress.total === null ? null : nonNegative(init.progress.total);
+  let fraction: number | null = null;
+  if (total !== null && total > 0) {
+    fraction = Math.min(1, completed / total);
+  }
+  const isTerminal = isTerminalStatus(init.status);
+  if (isTerminal && init.status !== 'cancelled' && init.status !== 'failed') {
+    fraction = 1;
+  }
+  const snapshot: JobSnapshot<TRaw> = {
+    provider: init.provider,
+    kind: init.kind,
+    id: init.id,
+    status: init.status,
+    rawStatus: init.rawStatus,
+    isTerminal,
+    progress: { completed, failed, total, fraction },
+    timestamps: stripUndefined(init.timestamps ?? {}),
+    observedAt: init.observedAt,
+    raw: init.raw,
+  };
+  if (init.failure) {
+    snapshot.failure = init.failure;
+  }
+  return snapshot;
+}
+
+function nonNegative(n: number): number {
+  return Number.isFinite(n) && n > 0 ? n : 0;
+}
+
+function stripUndefined(t: JobTimestamps): JobTimestamps {
+  const out: JobTimestamps = {};
+  if (t.createdAt) out.createdAt = t.createdAt;
+  if (t.startedAt) out.startedAt = t.startedAt;
+  if (t.finishedAt) out.finishedAt = t.finishedAt;
+  return out;
+}
+
+/**
+ * A total mapping from a provider's documented raw statuses to {@link JobStatus}.
+ * Strings not in the table map to `unknown`.
+ */
+export type StatusTable<TRawStatus extends string = string> = Readonly<Record<TRawStatus, JobStatus>>;
+
+/**
+ * Looks `raw` up in `table`; a missing, empty or undocumented status is `unknown`.
+ */
+export function mapStatus<TRawStatus extends string>(
+  table: StatusTable<TRawStatus>,
+  raw: string | null | undefined,
+): JobStatus {
+  if (raw === null || raw === undefined || raw === '') return 'unknown';
+  return Object.hasOwn(table, raw) ? table[raw as TRawStatus] : 'unknown';
+}

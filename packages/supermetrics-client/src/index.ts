@@ -1,0 +1,32 @@
+export {
+  createSupermetricsClient,
+  SUPERMETRICS_BASE_URL,
+  type SupermetricsClient,
+  type SupermetricsClientOptions,
+  supermetricsQuerySerializer,
+} from './client.js';
+export { parseSupermetricsError } from './errors.js';
+export { paramRules as supermetricsParamRules } from './generated/params.gen.js';
+export type {
+  components,
+  KnownBatchQueryStatusCode,
+  KnownQueryBatchStatusCode,
+  KnownQueryStatusCode,
+  operations,
+  paths,
+} from './generated/schema.gen.js';
+export {
+  type SupermetricsBatchRaw,
+  type SupermetricsBatchStatus,
+  type SupermetricsContextType,
+  type SupermetricsQueryBatch,
+  type SupermetricsQueryStatus,
+  type SupermetricsQueryStatusOptions,
+  startSupermetricsQuery,
+  supermetricsBatch,
+  supermetricsBatchSnapshot,
+  supermetricsBatchStatus,
+  supermetricsQuerySnapshot,
+  supermetricsQueryStatus,
+  supermetricsQueryStatusTable,
+} from './jobs.js';
