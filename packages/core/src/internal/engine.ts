@@ -1,0 +1,403 @@
+import type { Clock } from '../clock.js';
+import { AbortError, CancelNotSupportedError, HttpError, InvalidResponseError, RateLimitError } from '../errors.js';
+import { handleFromState, type JobHandle, parseJobHandle, stateFromHandle } from '../handle.js';
+import type { JobSnapshot } from '../job-state.js';
+import {
+  type OutcomeOptions,
+  type PollEvent,
+  type PollOptions,
+  type ResolvedPollOptions,
+  resolvePollOptions,
+  type WatchOptions,
+} from '../options.js';
+import { MAX_DELAY_MS } from '../schedule.js';
+import type { JobSource } from '../source.js';
+import {
+  advance,
+  fetchOnce,
+  initialState,
+  observe,
+  type PollInput,
+  type PollState,
+  pollSource,
+  timeoutError,
+} from './step.js';
+import { validateId } from './validate.js';
+import { type End, View, type ViewHost } from './view.js';
+
+/** Limits for one provider, shared by every job of it. */
+export interface ProviderLimits {
+  /** Requests per second to this provider, spaced evenly. Defaults to unlimited. */
+  requestsPerSecond?: number;
+  /** Requests in flight to this provider at once. Defaults to unlimited (the scheduler's `maxConcurrent` still applies). */
+  maxConcurrent?: number;
+}
+
+/** @internal */
+export interface EngineConfig {
+  clock: Clock;
+  maxConcurrent?: number;
+  perProvider?: Readonly<Record<string, ProviderLimits>>;
+  defaults?: PollOptions & OutcomeOptions;
+}
+
+/** @internal Counters of an engine. */
+export interface EngineStats {
+  watching: number;
+  inFlight: number;
+  queued: number;
+  timers: number;
+}
+
+// One provider's shared budget: a concurrency cap, an evenly spaced request rate, and a pause after a 429.
+class ProviderGate {
+  inFlight = 0;
+  pausedUntil = Number.NEGATIVE_INFINITY;
+  // After a 429, one request at a time until one sent after it succeeds, so resuming jobs don't earn a burst of 429s.
+  probing = false;
+  /** Counts 429s, to tell requests sent before the last one from those sent after. */
+  limits = 0;
+  #nextFreeAt = Number.NEGATIVE_INFINITY;
+
+  constructor(
+    readonly maxConcurrent: number,
+    readonly requestsPerSecond: number | undefined,
+  ) {}
+
+  blocked(): boolean {
+    return this.inFlight >= this.maxConcurrent || (this.probing && this.inFlight > 0);
+  }
+
+  /** Reserves the next request slot of the rate budget; returns how long to wait for it. */
+  reserve(now: number): number {
+    if (this.requestsPerSecond === undefined) return 0;
+    const at = Math.max(now, this.#nextFreeAt);
+    this.#nextFreeAt = at + 1000 / this.requestsPerSecond;
+    return at - now;
+  }
+}
+
+/** One job being polled, shared by all its views. */
+class Loop<TRaw> implements ViewHost<TRaw> {
+  readonly views = new Set<View<TRaw>>();
+  readonly controller = new AbortController();
+  snapshot: JobSnapshot<TRaw> | undefined;
+  phase: 'sleeping' | 'queued' | 'polling' | 'ended' = 'queued';
+  timer: unknown = undefined;
+  // Holds a reserved rate slot while waiting for it, so it is not reserved twice.
+  reserved = false;
+
+  constructor(
+    readonly engine: Engine,
+    readonly key: string,
+    readonly source: JobSource<TRaw>,
+    readonly id: string,
+    readonly policy: ResolvedPollOptions,
+    public state: PollState,
+  ) {}
+
+  detach(view: View<TRaw>): void {
+    this.views.delete(view);
+    if (this.views.size === 0) this.engine.end(this, { error: new AbortError('every watcher stopped') });
+  }
+
+  cancel(): Promise<void> {
+    return this.engine.cancel(this);
+  }
+
+  toHandle(): JobHandle {
+    return handleFromState(this.source, this.id, this.state);
+  }
+}
+
+/**
+ * The polling engine behind `watchJob` (a private engine per watch) and `createJobScheduler`
+ * (one engine for many jobs). One timer per job that waits for its next poll; jobs waiting for
+ * a free request slot hold none.
+ */
+export class Engine {
+  readonly clock: Clock;
+  readonly #maxConcurrent: number;
+  readonly #limits: Readonly<Record<string, ProviderLimits>>;
+  readonly #defaults: PollOptions & OutcomeOptions;
+  readonly #loops = new Map<string, Loop<unknown>>();
+  readonly #ready: Loop<unknown>[] = [];
+  readonly #gates = new Map<string, ProviderGate>();
+  readonly #running = new Set<Promise<void>>();
+  #inFlight = 0;
+  #closed = false;
+  #pumping = false;
+
+  constructor(config: EngineConfig) {
+    this.clock = config.clock;
+    this.#maxConcurrent = config.maxConcurrent ?? Number.POSITIVE_INFINITY;
+    this.#limits = config.perProvider ?? {};
+    this.#defaults = config.defaults ?? {};
+  }
+
+  /**
+   * Watches a job (or resumes `handle`, whose id then wins), joining the loop that already polls
+   * it, if any. Never throws: `done` rejects.
+   */
+  watch<TRaw>(
+    source: JobSource<TRaw>,
+    id: string,
+    options: WatchOptions<TRaw>,
+    handle?: JobHandle | string,
+  ): View<TRaw> {
+    let loop: Loop<TRaw>;
+    let created = false;
+    try {
+      if (this.#closed) throw new AbortError('the scheduler is closed');
+      if (options.signal?.aborted) throw options.signal.reason;
+      const resumed = handle === undefined ? undefined : parseJobHandle(handle, source);
+      const jobId = resumed ? resumed.id : id;
+      validateId(source, jobId);
+      const policy = resolvePollOptions(merge(this.#defaults, options));
+      const key = `${source.provider}\u0000${source.kind}\u0000${jobId}`;
+      const existing = this.#loops.get(key) as Loop<TRaw> | undefined;
+      if (existing) {
+        loop = existing;
+      } else {
+        const state = resumed ? stateFromHandle(resumed) : initialState(this.clock.now(), policy.timeoutMs);
+        loop = new Loop(this, key, source, jobId, policy, state);
+        this.#loops.set(key, loop as Loop<unknown>);
+        created = true;
+      }
+    } catch (error) {
+      const view = new View<TRaw>(deadHost(source, id, this.clock), options);
+      view.finish({ error });
+      return view;
+    }
+    const view = new View(loop, merge(this.#defaults, options));
+    loop.views.add(view);
+    view.listen(options.signal);
+    if (created) this.#schedule(loop, loop.state.nextPollAt);
+    return view;
+  }
+
+  stats(): EngineStats {
+    let timers = 0;
+    for (const loop of this.#loops.values()) if (loop.timer !== undefined) timers++;
+    return { watching: this.#loops.size, inFlight: this.#inFlight, queued: this.#ready.length, timers };
+  }
+
+  /** Ends every loop (views reject with `AbortError`) and waits for in-flight polls to unwind. */
+  async close(): Promise<void> {
+    this.#closed = true;
+    for (const loop of [...this.#loops.values()]) this.end(loop, { error: new AbortError('the scheduler was closed') });
+    await Promise.allSettled([...this.#running]);
+  }
+
+  /** Ends a loop: clears its timer, aborts its request and settles every view. */
+  end<TRaw>(loop: Loop<TRaw>, end: End<TRaw>): void {
+    if (loop.phase === 'ended') return;
+    loop.phase = 'ended';
+    if (loop.timer !== undefined) {
+      this.clock.clearTimeout(loop.timer);
+      loop.timer = undefined;
+    }
+    const queued = this.#ready.indexOf(loop as Loop<unknown>);
+    if (queued >= 0) this.#ready.splice(queued, 1);
+    if (this.#loops.get(loop.key) === loop) this.#loops.delete(loop.key);
+    loop.controller.abort(end.error ?? new AbortError('the job finished'));
+    for (const view of [...loop.views]) view.finish(end);
+    loop.views.clear();
+  }
+
+  /** Sends the server-side cancel, then looks at the job again soon. */
+  async cancel<TRaw>(loop: Loop<TRaw>): Promise<void> {
+    const { source } = loop;
+    const send = source.cancel?.bind(source);
+    if (!send) {
+      throw new CancelNotSupportedError(
+        `${source.provider} ${source.kind} jobs cannot be cancelled: the source has no cancel()`,
+      );
+    }
+    const result = await fetchOnce(
+      (context) => send(loop.id, context),
+      loop.controller.signal,
+      this.clock,
+      loop.policy.requestTimeoutMs,
+    );
+    if (loop.phase === 'ended') return;
+    loop.state = { ...loop.state, unchanged: 0 };
+    if (result?.snapshot) {
+      const seen = observe(loop.state, result.snapshot);
+      loop.state = { ...loop.state, sig: seen.sig, fraction: seen.snapshot.progress.fraction };
+      if (seen.changed) this.#deliver(loop, seen.snapshot);
+      if (seen.snapshot.isTerminal) {
+        this.end(loop, { snapshot: seen.snapshot });
+        return;
+      }
+    }
+    // The job should be cancelling now: don't wait out a long backoff to see it.
+    const soon = this.clock.now() + loop.policy.minIntervalMs;
+    if (loop.phase === 'sleeping' && soon < loop.state.nextPollAt) {
+      this.clock.clearTimeout(loop.timer);
+      loop.timer = undefined;
+      this.#schedule(loop, soon);
+    }
+  }
+
+  #schedule<TRaw>(loop: Loop<TRaw>, at: number): void {
+    loop.state.nextPollAt = at;
+    const wait = at - this.clock.now();
+    if (wait > 0) {
+      loop.phase = 'sleeping';
+      loop.timer = this.clock.setTimeout(
+        () => {
+          loop.timer = undefined;
+          this.#enqueue(loop);
+        },
+        Math.min(wait, MAX_DELAY_MS),
+      );
+    } else {
+      this.#enqueue(loop);
+    }
+  }
+
+  #enqueue<TRaw>(loop: Loop<TRaw>): void {
+    loop.phase = 'queued';
+    this.#ready.push(loop as Loop<unknown>);
+    this.#pump();
+  }
+
+  // Starts as many due jobs as the global and per-provider budgets allow, in arrival order.
+  #pump(): void {
+    if (this.#pumping) return;
+    this.#pumping = true;
+    try {
+      let i = 0;
+      while (i < this.#ready.length && this.#inFlight < this.#maxConcurrent) {
+        const loop = this.#ready[i] as Loop<unknown>;
+        const gate = this.#gate(loop.source.provider);
+        if (gate.blocked()) {
+          i++;
+          continue;
+        }
+        this.#ready.splice(i, 1);
+        const now = this.clock.now();
+        if (now < gate.pausedUntil) {
+          this.#defer(loop, gate.pausedUntil, now);
+          continue;
+        }
+        if (!loop.reserved) {
+          const wait = gate.reserve(now);
+          if (wait > 0) {
+            loop.reserved = true;
+            this.#defer(loop, now + wait, now);
+            continue;
+          }
+        }
+        loop.reserved = false;
+        const run = this.#poll(loop, gate);
+        this.#running.add(run);
+        void run.finally(() => this.#running.delete(run));
+      }
+    } finally {
+      this.#pumping = false;
+    }
+  }
+
+  // The provider is paused or out of budget: wait, but a poll the gate pushes past the deadline is not sent.
+  #defer<TRaw>(loop: Loop<TRaw>, at: number, now: number): void {
+    const { deadline } = loop.state;
+    if (deadline !== null && at > deadline && now >= deadline) {
+      this.end(loop, { error: timeoutError(loop.state, loop.snapshot) });
+    } else {
+      this.#schedule(loop, deadline === null ? at : Math.min(at, deadline));
+    }
+  }
+
+  async #poll<TRaw>(loop: Loop<TRaw>, gate: ProviderGate): Promise<void> {
+    loop.phase = 'polling';
+    this.#inFlight++;
+    gate.inFlight++;
+    const at = this.clock.now();
+    const epoch = gate.limits;
+    let input: PollInput<TRaw>;
+    try {
+      input = await pollSource(loop.source, loop.id, loop.controller.signal, this.clock, loop.policy.requestTimeoutMs);
+    } finally {
+      this.#inFlight--;
+      gate.inFlight--;
+    }
+    // The loop may have ended while the request was in flight (stop, abort, close).
+    if ((loop.phase as Loop<TRaw>['phase']) !== 'ended') this.#settle(loop, gate, input, at, epoch);
+    this.#pump();
+  }
+
+  #settle<TRaw>(loop: Loop<TRaw>, gate: ProviderGate, input: PollInput<TRaw>, at: number, epoch: number): void {
+    const now = this.clock.now();
+    const out = advance(loop.state, input, loop.policy, now, loop.snapshot);
+    loop.state = out.state;
+    const error = input.ok ? undefined : input.error;
+    if (error instanceof RateLimitError) {
+      gate.probing = true;
+      gate.limits++;
+      const pauseMs = error.retryAfterMs ?? out.delay?.delayMs ?? loop.policy.minIntervalMs;
+      gate.pausedUntil = Math.max(gate.pausedUntil, now + pauseMs);
+    } else if (input.ok && epoch === gate.limits) {
+      gate.probing = false;
+    }
+    // A resumed watch delivers its first snapshot even when the handle says nothing changed.
+    if (out.snapshot && (out.changed || !loop.snapshot)) this.#deliver(loop, out.snapshot);
+    const event: PollEvent = {
+      attempt: out.state.attempt,
+      at,
+      durationMs: now - at,
+      delayMs: out.delay?.delayMs ?? null,
+      delaySource: out.delay?.delaySource ?? null,
+    };
+    const httpStatus = input.ok
+      ? input.hints.httpStatus
+      : error instanceof HttpError || error instanceof InvalidResponseError
+        ? error.status
+        : undefined;
+    if (httpStatus !== undefined) event.httpStatus = httpStatus;
+    if (out.snapshot) {
+      event.rawStatus = out.snapshot.rawStatus;
+      event.status = out.snapshot.status;
+    }
+    if (!input.ok) event.error = error;
+    for (const view of [...loop.views]) view.polled(event);
+    if (loop.phase === 'ended') return;
+    if (!out.done) this.#schedule(loop, out.state.nextPollAt);
+    else if (out.error !== undefined || !out.snapshot) this.end(loop, { error: out.error });
+    else this.end(loop, { snapshot: out.snapshot });
+  }
+
+  #deliver<TRaw>(loop: Loop<TRaw>, snapshot: JobSnapshot<TRaw>): void {
+    loop.snapshot = snapshot;
+    for (const view of [...loop.views]) view.receive(snapshot);
+  }
+
+  #gate(provider: string): ProviderGate {
+    let gate = this.#gates.get(provider);
+    if (!gate) {
+      const limits = Object.hasOwn(this.#limits, provider) ? this.#limits[provider] : undefined;
+      gate = new ProviderGate(limits?.maxConcurrent ?? Number.POSITIVE_INFINITY, limits?.requestsPerSecond);
+      this.#gates.set(provider, gate);
+    }
+    return gate;
+  }
+}
+
+// The host of a watch that never started (bad input, aborted signal, closed scheduler).
+function deadHost<TRaw>(source: JobSource<TRaw>, id: string, clock: Clock): ViewHost<TRaw> {
+  const owner = { provider: String(source?.provider), kind: String(source?.kind) };
+  return {
+    snapshot: undefined,
+    detach: () => {},
+    cancel: async () => {},
+    toHandle: () => handleFromState(owner, String(id), initialState(clock.now(), undefined)),
+  };
+}
+
+// Options without their `undefined` fields, over defaults.
+function merge<T extends object>(defaults: Partial<T>, options: T): T {
+  const out: Record<string, unknown> = { ...defaults };
+  for (const [key, value] of Object.entries(options)) if (value !== undefined) out[key] = value;
+  return out as T;
+}

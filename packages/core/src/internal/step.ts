@@ -1,0 +1,205 @@
+import type { Clock } from '../clock.js';
+import { HttpError, isTransientError, PollTimeoutError, RequestTimeoutError } from '../errors.js';
+import type { JobSnapshot } from '../job-state.js';
+import type { ResolvedPollOptions } from '../options.js';
+import { type NextDelay, nextDelay } from '../schedule.js';
+import type { JobSource, PollHints, SourceContext, SourceResult } from '../source.js';
+
+/** Where a job's polling stands. Everything a `JobHandle` carries, so polling can resume anywhere. */
+export interface PollState {
+  startedAt: number;
+  deadline: number | null;
+  nextPollAt: number;
+  /** Polls sent so far. */
+  attempt: number;
+  /** Polls since the snapshot last changed (the backoff exponent). */
+  unchanged: number;
+  /** Failed polls in a row. */
+  errors: number;
+  /** {@link signature} of the last snapshot, to tell a change. */
+  sig: string | undefined;
+  /** The largest progress fraction reported so far. */
+  fraction: number | null;
+}
+
+/** What one poll produced. */
+export type PollInput<TRaw> =
+  | { ok: true; snapshot: JobSnapshot<TRaw>; hints: PollHints }
+  | { ok: false; error: unknown };
+
+/** The state after a poll and what to do next. */
+export interface StepOutcome<TRaw> {
+  state: PollState;
+  /** The normalized snapshot, when the poll returned one. */
+  snapshot?: JobSnapshot<TRaw>;
+  /** Whether `snapshot` differs from the previous one. */
+  changed: boolean;
+  /** The error this poll failed with. */
+  pollError?: unknown;
+  /** Polling ends: the snapshot is terminal, or `error` says why not. */
+  done: boolean;
+  /** Why polling ends without a terminal snapshot (fatal error, spent budget, deadline). */
+  error?: unknown;
+  /** When polling goes on: the delay until the next poll. */
+  delay: NextDelay | null;
+}
+
+/** A fresh state for a job first seen at `now`. */
+export function initialState(now: number, timeoutMs: number | undefined): PollState {
+  return {
+    startedAt: now,
+    deadline: timeoutMs === undefined ? null : now + timeoutMs,
+    nextPollAt: now,
+    attempt: 0,
+    unchanged: 0,
+    errors: 0,
+    sig: undefined,
+    fraction: null,
+  };
+}
+
+// Cheap equality key: only the fields a change is defined by, never the raw body.
+function signature(s: JobSnapshot<unknown>): string {
+  const p = s.progress;
+  return JSON.stringify([
+    s.status,
+    s.rawStatus,
+    p.completed,
+    p.failed,
+    p.total,
+    p.fraction,
+    s.failure?.code ?? null,
+    s.failure?.message ?? null,
+  ]);
+}
+
+/**
+ * Copies `incoming` with a fraction that never goes below what was reported before (a growing
+ * total must not move a progress bar backwards) and tells whether it changed.
+ */
+export function observe<TRaw>(
+  state: PollState,
+  incoming: JobSnapshot<TRaw>,
+): { snapshot: JobSnapshot<TRaw>; sig: string; changed: boolean } {
+  const f = incoming.progress.fraction;
+  const fraction = state.fraction !== null && (f === null || f < state.fraction) ? state.fraction : f;
+  const snapshot: JobSnapshot<TRaw> = {
+    ...incoming,
+    progress: { ...incoming.progress, fraction },
+    timestamps: { ...incoming.timestamps },
+  };
+  const sig = signature(snapshot);
+  return { snapshot, sig, changed: sig !== state.sig };
+}
+
+/** Folds one poll into the state and decides: terminal, give up, or poll again after a delay. */
+export function advance<TRaw>(
+  prev: PollState,
+  input: PollInput<TRaw>,
+  policy: ResolvedPollOptions,
+  now: number,
+  last: JobSnapshot<TRaw> | undefined,
+): StepOutcome<TRaw> {
+  const state: PollState = { ...prev, attempt: prev.attempt + 1 };
+  let retryAfterMs: number | undefined;
+  let snapshot: JobSnapshot<TRaw> | undefined;
+  let changed = false;
+  if (input.ok) {
+    const seen = observe(prev, input.snapshot);
+    snapshot = seen.snapshot;
+    changed = seen.changed;
+    state.sig = seen.sig;
+    state.fraction = snapshot.progress.fraction;
+    state.unchanged = changed ? 0 : prev.unchanged + 1;
+    state.errors = 0;
+    retryAfterMs = input.hints.retryAfterMs;
+    if (snapshot.isTerminal) return { state, snapshot, changed, done: true, delay: null };
+  } else {
+    state.unchanged = prev.unchanged + 1;
+    state.errors = prev.errors + 1;
+    const error = input.error;
+    if (!isTransientError(error) || state.errors > policy.maxConsecutiveErrors) {
+      return { state, changed, pollError: error, done: true, error, delay: null };
+    }
+    if (error instanceof HttpError) retryAfterMs = error.retryAfterMs;
+  }
+  const pollError = input.ok ? undefined : input.error;
+  const base = { state, changed, ...(snapshot && { snapshot }), ...(!input.ok && { pollError }) };
+  if (state.deadline !== null && now >= state.deadline) {
+    return { ...base, done: true, error: timeoutError(state, snapshot ?? last, pollError), delay: null };
+  }
+  const delay = nextDelay({ now, unchanged: state.unchanged, retryAfterMs, deadline: state.deadline }, policy);
+  state.nextPollAt = now + delay.delayMs;
+  return { ...base, done: false, delay };
+}
+
+/** The `PollTimeoutError` for a state whose deadline passed. */
+export function timeoutError<TRaw>(
+  state: PollState,
+  snapshot: JobSnapshot<TRaw> | undefined,
+  cause?: unknown,
+): PollTimeoutError<TRaw> {
+  const timeoutMs = (state.deadline ?? state.startedAt) - state.startedAt;
+  return new PollTimeoutError(timeoutMs, state.attempt, snapshot, cause === undefined ? undefined : { cause });
+}
+
+/**
+ * Runs one source call with its own AbortController, aborted by `parent` or after `timeoutMs`
+ * (then it fails with `RequestTimeoutError`). It settles as soon as either fires, even when the
+ * source ignores its signal, and leaves no timer or listener behind.
+ */
+export async function fetchOnce<T>(
+  call: (context: SourceContext) => Promise<T>,
+  parent: AbortSignal,
+  clock: Clock,
+  timeoutMs: number,
+): Promise<T> {
+  if (parent.aborted) throw parent.reason;
+  const controller = new AbortController();
+  const { signal } = controller;
+  const onParentAbort = () => controller.abort(parent.reason);
+  parent.addEventListener('abort', onParentAbort, { once: true });
+  const timer = clock.setTimeout(() => controller.abort(new RequestTimeoutError(timeoutMs)), timeoutMs);
+  let onAbort: (() => void) | undefined;
+  try {
+    return await new Promise<T>((resolve, reject) => {
+      onAbort = () => reject(signal.reason);
+      signal.addEventListener('abort', onAbort, { once: true });
+      // The executor turns a synchronous throw of the source into a rejection.
+      new Promise<T>((r) => r(call({ signal, now: () => clock.now() }))).then(resolve, reject);
+    });
+  } catch (error) {
+    // Whatever the source threw after an abort (a DOMException, a wrapped error), the abort reason is the truth.
+    throw signal.aborted ? signal.reason : error;
+  } finally {
+    clock.clearTimeout(timer);
+    parent.removeEventListener('abort', onParentAbort);
+    if (onAbort) signal.removeEventListener('abort', onAbort);
+  }
+}
+
+/** One poll of `source`, as a {@link PollInput} (never rejects). */
+export async function pollSource<TRaw>(
+  source: JobSource<TRaw>,
+  id: string,
+  signal: AbortSignal,
+  clock: Clock,
+  timeoutMs: number,
+): Promise<PollInput<TRaw>> {
+  try {
+    const result: SourceResult<TRaw> = await fetchOnce(
+      (context) => source.fetchSnapshot(id, context),
+      signal,
+      clock,
+      timeoutMs,
+    );
+    if (typeof result?.snapshot !== 'object' || result.snapshot === null) {
+      throw new TypeError(
+        `${source.provider} ${source.kind} source: fetchSnapshot must resolve with { snapshot, hints }`,
+      );
+    }
+    return { ok: true, snapshot: result.snapshot, hints: result.hints ?? {} };
+  } catch (error) {
+    return { ok: false, error };
+  }
+}

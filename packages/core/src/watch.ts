@@ -1,0 +1,88 @@
+import { systemClock } from './clock.js';
+import type { JobHandle } from './handle.js';
+import { Engine } from './internal/engine.js';
+import type { JobSnapshot } from './job-state.js';
+import type { WatchOptions } from './options.js';
+import type { JobSource } from './source.js';
+
+/**
+ * A job being watched. `await watch.done` for the end, `for await (const s of watch)` or
+ * `subscribe` for each changed snapshot, `stop()` to stop polling, `cancel()` to cancel the job
+ * at the provider, `toHandle()` to continue elsewhere.
+ */
+export interface JobWatch<TRaw = unknown> extends AsyncIterable<JobSnapshot<TRaw>> {
+  /**
+   * Resolves with the terminal snapshot on `succeeded` and `partially_succeeded` (and on `failed`
+   * and `cancelled` with `resolveOnUnsuccessful`). Rejects with `JobFailedError`,
+   * `JobCancelledError`, `PollTimeoutError`, a fatal poll error, the last transient error once the
+   * error budget is spent, `AbortError` after `stop()`, or `signal.reason` after an abort.
+   * Never an unhandled rejection when nobody awaits it.
+   */
+  readonly done: Promise<JobSnapshot<TRaw>>;
+  /**
+   * Calls `listener` with each changed snapshot (not with the current one: see `getSnapshot`).
+   * Returns the unsubscribe function.
+   */
+  subscribe(listener: (snapshot: JobSnapshot<TRaw>) => void): () => void;
+  /** The last changed snapshot, or `undefined` before the first poll answered. */
+  getSnapshot(): JobSnapshot<TRaw> | undefined;
+  /**
+   * Stops this watch now: `done` rejects with `AbortError(reason)`, the timer is cleared and the
+   * request in flight is aborted (for a scheduler watch: once no other watcher of the job is left).
+   */
+  stop(reason?: unknown): void;
+  /**
+   * Asks the provider to cancel the job, keeps polling until it is terminal, and resolves with
+   * that final snapshot (whatever its status; `done` still settles by its own rules). Rejects
+   * with `CancelNotSupportedError` when the source has no `cancel` (polling goes on), with the
+   * cancel request's error, or with what ended the watch otherwise.
+   */
+  cancel(): Promise<JobSnapshot<TRaw>>;
+  /** The current polling state as a plain-JSON {@link JobHandle}, for `resumeJob` or `pollOnce`. */
+  toHandle(): JobHandle;
+  /**
+   * Yields the current snapshot (if any), then each changed one, and ends after the terminal one
+   * (also for `failed` and `cancelled`). Throws what `done` rejects with for every other end.
+   * `break` stops the watch.
+   */
+  [Symbol.asyncIterator](): AsyncIterator<JobSnapshot<TRaw>, undefined>;
+}
+
+/**
+ * Polls a job until it is terminal. The first poll is sent at once; later ones follow the
+ * schedule (server hints, backoff with full jitter, floor, deadline). Never throws: bad input
+ * rejects `done` with `ValidationError` before any request is sent.
+ *
+ * @example
+ * const watch = watchJob(runflowBatch(client), batchId, { timeoutMs: 600_000, onProgress: (p) => bar.update(p.fraction ?? 0) });
+ * const final = await watch.done;
+ */
+export function watchJob<TRaw>(
+  source: JobSource<TRaw>,
+  id: string,
+  options: WatchOptions<NoInfer<TRaw>> = {},
+): JobWatch<TRaw> {
+  return new Engine({ clock: options.clock ?? systemClock }).watch(source, id, options);
+}
+
+/** `watchJob(source, id, options).done`: the terminal snapshot, or a rejection (see {@link JobWatch.done}). */
+export function waitForJob<TRaw>(
+  source: JobSource<TRaw>,
+  id: string,
+  options: WatchOptions<NoInfer<TRaw>> = {},
+): Promise<JobSnapshot<TRaw>> {
+  return watchJob(source, id, options).done;
+}
+
+/**
+ * Continues watching from a {@link JobHandle} (or its JSON): the first poll is at `nextPollAt`,
+ * the deadline and attempt count carry over, and `options.timeoutMs` is ignored. A handle that is
+ * invalid or for another provider or kind rejects `done` with `InvalidHandleError`.
+ */
+export function resumeJob<TRaw>(
+  source: JobSource<TRaw>,
+  handle: JobHandle | string,
+  options: WatchOptions<NoInfer<TRaw>> = {},
+): JobWatch<TRaw> {
+  return new Engine({ clock: options.clock ?? systemClock }).watch(source, '', options, handle);
+}

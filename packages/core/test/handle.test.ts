@@ -1,0 +1,225 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import {
+  AuthenticationError,
+  createJobHandle,
+  InvalidHandleError,
+  JobFailedError,
+  type JobHandle,
+  NetworkError,
+  type PollEvent,
+  PollTimeoutError,
+  parseJobHandle,
+  pollOnce,
+  resumeJob,
+  watchJob,
+} from '../src/index.js';
+import { fakeSource, type Step, track } from './helpers.js';
+
+const almostOne = () => 0.999_999_9;
+const running = (completed: number, total: number | null = 10): Step => ({ status: 'running', completed, total });
+const base: JobHandle = {
+  v: 1,
+  provider: 'fake',
+  kind: 'job',
+  id: 'j1',
+  nextPollAt: 0,
+  attempt: 0,
+  startedAt: 0,
+  deadline: null,
+};
+
+beforeEach(() => {
+  vi.useFakeTimers({ now: 0 });
+});
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+describe('parseJobHandle', () => {
+  it('should accept a handle as JSON text or as a value', () => {
+    expect(parseJobHandle(JSON.stringify(base))).toEqual(base);
+    const full = { ...base, unchanged: 2, errors: 1, sig: 'x', fraction: 0.5, deadline: 99 };
+    expect(parseJobHandle(full)).toEqual(full);
+  });
+
+  it('should reject a newer version with a clear message', () => {
+    expect(() => parseJobHandle({ ...base, v: 2 })).toThrow(
+      new InvalidHandleError(
+        'handle version 2 is newer than this @batchwatch/core understands (1); upgrade @batchwatch/core',
+      ),
+    );
+  });
+
+  it.each([
+    ['invalid JSON', '{"v":1', 'not valid JSON'],
+    ['an array', [], 'must be a JSON object'],
+    ['a missing field', { ...base, id: undefined }, 'field "id" is missing'],
+    ['an unknown field', { ...base, pollUrl: 'https://x' }, 'unknown field "pollUrl"'],
+    ['a wrong type', { ...base, attempt: '3' }, 'field "attempt" has an invalid value (string)'],
+    ['a negative attempt', { ...base, attempt: -1 }, 'field "attempt"'],
+    ['version 0', { ...base, v: 0 }, 'field "v"'],
+    ['a fraction above 1', { ...base, fraction: 2 }, 'field "fraction"'],
+  ])('should reject %s with InvalidHandleError', (_, value, message) => {
+    expect(() => parseJobHandle(value)).toThrow(InvalidHandleError);
+    expect(() => parseJobHandle(value)).toThrow(message);
+  });
+
+  it('should reject a handle for another provider or kind', () => {
+    expect(() => parseJobHandle(base, { provider: 'runflow', kind: 'job' })).toThrow(
+      'job handle is for fake job, but the source is runflow job',
+    );
+    expect(() => parseJobHandle(base, { provider: 'fake', kind: 'batch' })).toThrow(InvalidHandleError);
+  });
+});
+
+describe('watch.toHandle and resumeJob', () => {
+  it('should describe the polling state as plain JSON', async () => {
+    const watch = watchJob(fakeSource([running(3)]), 'j1', { timeoutMs: 60_000, random: almostOne });
+    await vi.advanceTimersByTimeAsync(1000);
+    const handle = watch.toHandle();
+    expect(JSON.parse(JSON.stringify(handle))).toEqual(handle);
+    expect(handle).toMatchObject({
+      v: 1,
+      provider: 'fake',
+      kind: 'job',
+      id: 'j1',
+      attempt: 2,
+      startedAt: 0,
+      deadline: 60_000,
+      nextPollAt: 3000,
+      unchanged: 1,
+      fraction: 0.3,
+    });
+    watch.stop();
+  });
+
+  it('should continue from the handle: first poll at nextPollAt, same deadline, attempts continue', async () => {
+    const first = watchJob(fakeSource([running(3)]), 'j1', { timeoutMs: 10_000, random: almostOne });
+    await vi.advanceTimersByTimeAsync(1000);
+    const json = JSON.stringify(first.toHandle());
+    first.stop();
+
+    const source = fakeSource([running(3)]);
+    const events: PollEvent[] = [];
+    const snapshots: unknown[] = [];
+    const resumed = resumeJob(source, json, {
+      random: almostOne,
+      timeoutMs: 999_999,
+      onPoll: (e) => events.push(e),
+      onSnapshot: (s) => snapshots.push(s),
+    });
+    const result = track(resumed.done);
+    expect(source.calls).toHaveLength(0);
+    await vi.advanceTimersByTimeAsync(20_000);
+    // Backoff continues too (unchanged 1 -> ceilings 4000 then 8000), cut at the deadline.
+    expect(source.calls.map((c) => c.at)).toEqual([3000, 7000, 10_000]);
+    expect(events.map((e) => e.attempt)).toEqual([3, 4, 5]);
+    expect(snapshots).toHaveLength(1);
+    expect(result.error).toBeInstanceOf(PollTimeoutError);
+    expect(result.error).toMatchObject({ attempts: 5 });
+  });
+
+  it('should reject a handle of another source without sending anything', async () => {
+    const source = fakeSource([running(1)], { provider: 'runflow' });
+    await expect(resumeJob(source, base).done).rejects.toThrow(InvalidHandleError);
+    await expect(resumeJob(source, JSON.stringify({ ...base, v: 2 })).done).rejects.toThrow('newer');
+    expect(source.calls).toHaveLength(0);
+  });
+});
+
+describe('pollOnce', () => {
+  it('should poll exactly once and return the next handle with the schedule', async () => {
+    const source = fakeSource([running(1)]);
+    const start = createJobHandle(source, 'j1', { timeoutMs: 60_000 });
+    expect(start).toMatchObject({ attempt: 0, nextPollAt: 0, deadline: 60_000 });
+    const r1 = await pollOnce(source, start, { random: almostOne });
+    expect(source.calls).toHaveLength(1);
+    expect(r1).toMatchObject({
+      done: false,
+      delayMs: 1000,
+      delaySource: 'backoff',
+      snapshot: { status: 'running' },
+      handle: { attempt: 1, nextPollAt: 1000 },
+    });
+    expect(r1.error).toBeUndefined();
+  });
+
+  it('should keep backoff, progress and the error budget across calls through the handle', async () => {
+    const source = fakeSource([
+      running(5, 10),
+      running(5, 10),
+      running(6, 20),
+      { error: new NetworkError('reset') },
+      running(6, 20),
+    ]);
+    let handle = createJobHandle(source, 'j1');
+    const delays: (number | null)[] = [];
+    const fractions: (number | null | undefined)[] = [];
+    for (let i = 0; i < 5; i++) {
+      vi.setSystemTime(handle.nextPollAt);
+      const r = await pollOnce(source, JSON.stringify(handle), { random: almostOne });
+      delays.push(r.delayMs);
+      fractions.push(r.snapshot?.progress.fraction);
+      handle = r.handle;
+    }
+    expect(delays).toEqual([1000, 2000, 1000, 2000, 4000]);
+    expect(fractions).toEqual([0.5, 0.5, 0.5, undefined, 0.5]);
+    expect(handle).toMatchObject({ attempt: 5, unchanged: 2, errors: 0 });
+  });
+
+  it('should report a transient error with done false, and a fatal one with done true', async () => {
+    const transient = await pollOnce(fakeSource([{ error: new NetworkError('reset') }]), base);
+    expect(transient).toMatchObject({ done: false, error: expect.any(NetworkError), handle: { errors: 1 } });
+    const fatal = await pollOnce(fakeSource([{ error: new AuthenticationError({ status: 401 }) }]), base);
+    expect(fatal).toMatchObject({
+      done: true,
+      error: expect.any(AuthenticationError),
+      delayMs: null,
+      delaySource: null,
+    });
+  });
+
+  it('should end with the last error once the error budget is spent', async () => {
+    const r = await pollOnce(
+      fakeSource([{ error: new NetworkError('reset') }]),
+      { ...base, errors: 2 },
+      { maxConsecutiveErrors: 2 },
+    );
+    expect(r).toMatchObject({ done: true, error: expect.any(NetworkError) });
+  });
+
+  it('should end with PollTimeoutError once the deadline passed', async () => {
+    vi.setSystemTime(5000);
+    const r = await pollOnce(fakeSource([running(1)]), { ...base, deadline: 5000, attempt: 4 });
+    expect(r.done).toBe(true);
+    expect(r.error).toBeInstanceOf(PollTimeoutError);
+    expect(r.error).toMatchObject({ attempts: 5, snapshot: { status: 'running' } });
+  });
+
+  it('should be done with the terminal snapshot, and JobFailedError for a failed job', async () => {
+    await expect(pollOnce(fakeSource([{ status: 'succeeded' }]), base)).resolves.toMatchObject({
+      done: true,
+      snapshot: { status: 'succeeded' },
+    });
+    const failed = await pollOnce(fakeSource([{ status: 'failed' }]), base);
+    expect(failed).toMatchObject({ done: true, error: expect.any(JobFailedError) });
+    const asValue = await pollOnce(fakeSource([{ status: 'failed' }]), base, { resolveOnUnsuccessful: true });
+    expect(asValue.error).toBeUndefined();
+  });
+
+  it('should reject a handle for another source and an aborted signal, sending nothing', async () => {
+    const source = fakeSource([running(1)], { kind: 'batch' });
+    await expect(pollOnce(source, base)).rejects.toThrow(InvalidHandleError);
+    const reason = new Error('shutdown');
+    await expect(pollOnce(fakeSource([running(1)]), base, { signal: AbortSignal.abort(reason) })).rejects.toBe(reason);
+    expect(source.calls).toHaveLength(0);
+  });
+
+  it('should reject with signal.reason when aborted in flight, leaving no timer', async () => {
+    const controller = new AbortController();
+    const pending = pollOnce(fakeSource([{ hang: true }]), base, { signal: controller.signal });
+    controller.abort('bye');
+    await expect(pending).rejects.toBe('bye');
+    expect(vi.getTimerCount()).toBe(0);
+  });
+});

@@ -1,0 +1,248 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import {
+  AbortError,
+  createJobScheduler,
+  createSnapshot,
+  type JobSource,
+  RateLimitError,
+  ValidationError,
+} from '../src/index.js';
+import { type FakeSource, fakeSource, type Step, track } from './helpers.js';
+
+const almostOne = () => 0.999_999_9;
+const running: Step = { status: 'running', completed: 1, total: 10 };
+
+beforeEach(() => {
+  vi.useFakeTimers({ now: 0 });
+});
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+/** A source whose requests take `latencyMs` and that counts how many are in flight at once. */
+function slowSource(provider: string, latencyMs: number, doneAfter = 3) {
+  const stats = { inFlight: 0, maxInFlight: 0, calls: 0 };
+  const polls = new Map<string, number>();
+  const source: JobSource<null> = {
+    provider,
+    kind: 'job',
+    async fetchSnapshot(id, { now }) {
+      stats.calls++;
+      stats.inFlight++;
+      stats.maxInFlight = Math.max(stats.maxInFlight, stats.inFlight);
+      await new Promise((resolve) => setTimeout(resolve, latencyMs));
+      stats.inFlight--;
+      const n = (polls.get(id) ?? 0) + 1;
+      polls.set(id, n);
+      const status = n >= doneAfter ? 'succeeded' : 'running';
+      return {
+        snapshot: createSnapshot({
+          provider,
+          kind: 'job',
+          id,
+          status,
+          rawStatus: status,
+          progress: { completed: n, total: doneAfter },
+          observedAt: now(),
+          raw: null,
+        }),
+        hints: {},
+      };
+    },
+  };
+  return { source, stats };
+}
+
+describe('createJobScheduler concurrency', () => {
+  it('should keep at most maxConcurrent requests in flight; queued jobs hold no timer', async () => {
+    const { source, stats } = slowSource('p', 100);
+    const scheduler = createJobScheduler({ maxConcurrent: 2 });
+    const watches = ['a', 'b', 'c', 'd', 'e'].map((id) => scheduler.watch(source, id));
+    expect(scheduler.stats()).toEqual({ watching: 5, inFlight: 2, queued: 3, timers: 0 });
+    await vi.advanceTimersByTimeAsync(30_000);
+    await Promise.all(watches.map((w) => w.done));
+    expect(stats.maxInFlight).toBe(2);
+    expect(stats.calls).toBe(15);
+    expect(scheduler.stats()).toEqual({ watching: 0, inFlight: 0, queued: 0, timers: 0 });
+  });
+
+  it('should apply a per-provider concurrency cap without blocking other providers', async () => {
+    const a = slowSource('a', 100);
+    const b = slowSource('b', 100);
+    const scheduler = createJobScheduler({ perProvider: { a: { maxConcurrent: 1 } } });
+    const watches = ['1', '2', '3'].flatMap((id) => [scheduler.watch(a.source, id), scheduler.watch(b.source, id)]);
+    expect(scheduler.stats().inFlight).toBe(4);
+    await vi.advanceTimersByTimeAsync(30_000);
+    await Promise.all(watches.map((w) => w.done));
+    expect(a.stats.maxInFlight).toBe(1);
+    expect(b.stats.maxInFlight).toBe(3);
+  });
+
+  it('should space requests of a provider by its requestsPerSecond', async () => {
+    const source = fakeSource([running]);
+    const scheduler = createJobScheduler({ perProvider: { fake: { requestsPerSecond: 10 } } });
+    for (const id of ['a', 'b', 'c', 'd']) scheduler.watch(source, id);
+    await vi.advanceTimersByTimeAsync(500);
+    expect(source.calls.map((c) => c.at)).toEqual([0, 100, 200, 300]);
+    await scheduler.close();
+  });
+});
+
+describe('createJobScheduler rate limits', () => {
+  it('should pause every job of a provider after a 429 until its Retry-After, leaving other providers alone', async () => {
+    let first429 = true;
+    const a = fakeSource([running]);
+    const fetchA = a.fetchSnapshot.bind(a);
+    a.fetchSnapshot = (id, context) => {
+      if (id === 'a1' && context.now() === 1000 && first429) {
+        first429 = false;
+        a.calls.push({ at: context.now(), id, signal: context.signal });
+        return Promise.reject(new RateLimitError({ status: 429, retryAfterMs: 10_000 }));
+      }
+      return fetchA(id, context);
+    };
+    const b = fakeSource([running], { provider: 'other' });
+    const scheduler = createJobScheduler({ random: almostOne });
+    for (const id of ['a1', 'a2', 'a3']) scheduler.watch(a, id);
+    scheduler.watch(b, 'b1');
+    await vi.advanceTimersByTimeAsync(15_000);
+    const aTimes = a.calls.map((c) => c.at);
+    expect(aTimes.filter((t) => t > 1000 && t < 11_000)).toEqual([]);
+    expect(aTimes.filter((t) => t >= 11_000).length).toBeGreaterThanOrEqual(3);
+    expect(b.calls.map((c) => c.at)).toEqual([0, 1000, 3000, 7000, 15_000]);
+    await scheduler.close();
+  });
+
+  it('should probe with one request at a time after the pause, until one succeeds', async () => {
+    const a = slowSource('a', 50, 99);
+    const fetch = a.source.fetchSnapshot.bind(a.source);
+    let rejected = false;
+    a.source.fetchSnapshot = async (id, context) => {
+      if (!rejected && id === 'j0') {
+        rejected = true;
+        throw new RateLimitError({ status: 429, retryAfterMs: 2000 });
+      }
+      return fetch(id, context);
+    };
+    const scheduler = createJobScheduler({ random: almostOne });
+    for (const id of ['j0', 'j1', 'j2', 'j3']) scheduler.watch(a.source, id);
+    await vi.advanceTimersByTimeAsync(1999);
+    const before = a.stats.calls;
+    a.stats.maxInFlight = 0;
+    await vi.advanceTimersByTimeAsync(45);
+    // Only the probe went out when the pause ended.
+    expect(a.stats.calls).toBe(before + 1);
+    expect(a.stats.maxInFlight).toBe(1);
+    await scheduler.close();
+  });
+
+  it('should pause the provider for a backoff when a 429 has no Retry-After', async () => {
+    const source = fakeSource([{ error: new RateLimitError({ status: 429 }) }, running]);
+    const other = fakeSource([running]);
+    // Same provider and kind: the second job is slowed by the first one's 429.
+    const scheduler = createJobScheduler({ random: almostOne });
+    scheduler.watch(source, 'a');
+    await vi.advanceTimersByTimeAsync(0);
+    scheduler.watch(other, 'b');
+    await vi.advanceTimersByTimeAsync(1999);
+    expect(other.calls).toHaveLength(0);
+    await vi.advanceTimersByTimeAsync(1);
+    // A failed poll counts as unchanged: the backoff ceiling is already 2000.
+    expect(source.calls.map((c) => c.at)).toEqual([0, 2000]);
+    expect(other.calls.map((c) => c.at)).toEqual([2000]);
+    await scheduler.close();
+  });
+});
+
+describe('createJobScheduler dedupe', () => {
+  it('should share one poll loop between watchers of the same job', async () => {
+    const source = fakeSource([running, running, { status: 'succeeded' }]);
+    const scheduler = createJobScheduler({ random: almostOne });
+    const w1 = scheduler.watch(source, 'j1');
+    await vi.advanceTimersByTimeAsync(0);
+    const w2 = scheduler.watch(source, 'j1', { resolveOnUnsuccessful: true });
+    expect(w2.getSnapshot()?.status).toBe('running');
+    expect(scheduler.stats().watching).toBe(1);
+    await vi.advanceTimersByTimeAsync(10_000);
+    const [a, b] = await Promise.all([w1.done, w2.done]);
+    expect(a).toBe(b);
+    expect(source.calls).toHaveLength(3);
+  });
+
+  it('should keep polling for the other watchers when one stops, and stop with the last', async () => {
+    const source = fakeSource([running]);
+    const scheduler = createJobScheduler({ random: almostOne });
+    const w1 = scheduler.watch(source, 'j1');
+    const w2 = scheduler.watch(source, 'j1');
+    const other = scheduler.watch(source, 'j2');
+    await vi.advanceTimersByTimeAsync(0);
+    w1.stop();
+    await expect(w1.done).rejects.toBeInstanceOf(AbortError);
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(source.calls.filter((c) => c.id === 'j1')).toHaveLength(2);
+    w2.stop();
+    await vi.advanceTimersByTimeAsync(10_000);
+    expect(source.calls.filter((c) => c.id === 'j1')).toHaveLength(2);
+    expect(scheduler.stats()).toMatchObject({ watching: 1, timers: 1 });
+    other.stop();
+    expect(scheduler.stats()).toEqual({ watching: 0, inFlight: 0, queued: 0, timers: 0 });
+  });
+});
+
+describe('createJobScheduler close', () => {
+  it('should stop every watch, abort requests in flight and leave no timer', async () => {
+    const sleeping = fakeSource([running]);
+    const hanging: FakeSource = fakeSource([{ hang: true }], { provider: 'slow' });
+    const scheduler = createJobScheduler({ perProvider: { fake: { requestsPerSecond: 1 } } });
+    const watches = [scheduler.watch(sleeping, 'a'), scheduler.watch(sleeping, 'b'), scheduler.watch(hanging, 'c')];
+    const results = watches.map((w) => track(w.done));
+    await vi.advanceTimersByTimeAsync(10);
+    await scheduler.close();
+    expect(results.map((r) => (r.error as Error).name)).toEqual(['AbortError', 'AbortError', 'AbortError']);
+    expect(hanging.calls[0]?.signal.aborted).toBe(true);
+    expect(scheduler.stats()).toEqual({ watching: 0, inFlight: 0, queued: 0, timers: 0 });
+    expect(vi.getTimerCount()).toBe(0);
+    const late = sleeping.calls.length;
+    await expect(scheduler.watch(sleeping, 'd').done).rejects.toThrow('the scheduler is closed');
+    expect(sleeping.calls).toHaveLength(late);
+  });
+});
+
+describe('createJobScheduler options', () => {
+  it('should use its poll options as defaults for every watch', async () => {
+    const source = fakeSource([running]);
+    const scheduler = createJobScheduler({ minIntervalMs: 5000, random: () => 0 });
+    scheduler.watch(source, 'j1');
+    await vi.advanceTimersByTimeAsync(10_000);
+    expect(source.calls.map((c) => c.at)).toEqual([0, 5000, 10_000]);
+    await scheduler.close();
+  });
+
+  it.each([
+    ['maxConcurrent', { maxConcurrent: 0 }],
+    ['perProvider.x.requestsPerSecond', { perProvider: { x: { requestsPerSecond: -1 } } }],
+    ['perProvider.x.maxConcurrent', { perProvider: { x: { maxConcurrent: 1.5 } } }],
+    ['minIntervalMs', { minIntervalMs: -1 }],
+  ])('should reject an invalid %s', (field, options) => {
+    expect(() => createJobScheduler(options)).toThrow(ValidationError);
+    expect(() => createJobScheduler(options)).toThrow(expect.objectContaining({ field }));
+  });
+
+  it('should resume a handle on the scheduler', async () => {
+    const source = fakeSource([{ status: 'succeeded' }]);
+    const scheduler = createJobScheduler();
+    const watch = scheduler.resume(source, {
+      v: 1,
+      provider: 'fake',
+      kind: 'job',
+      id: 'j9',
+      nextPollAt: 2000,
+      attempt: 4,
+      startedAt: 0,
+      deadline: null,
+    });
+    await vi.advanceTimersByTimeAsync(2000);
+    await expect(watch.done).resolves.toMatchObject({ id: 'j9', status: 'succeeded' });
+    expect(source.calls.map((c) => c.at)).toEqual([2000]);
+  });
+});
