@@ -36,7 +36,8 @@ export interface SchedulerStats {
 /** Watches many jobs with shared request budgets. See {@link createJobScheduler}. */
 export interface JobScheduler {
   /**
-   * Watches a job. Watching a (provider, kind, id) that is already watched joins its poll loop:
+   * Watches a job. Watching a job that is already watched through the same source object joins
+   * its poll loop (two source objects, e.g. two tenants' clients, never share one):
    * one request per poll, one view per caller, each with its own `done`, callbacks and `stop`.
    * The joining call's source and poll options are ignored (the loop keeps the first caller's);
    * its callbacks, `signal` and outcome options apply to its own view.

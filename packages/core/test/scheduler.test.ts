@@ -169,6 +169,19 @@ describe('createJobScheduler dedupe', () => {
     expect(source.calls).toHaveLength(3);
   });
 
+  it('should not share a poll between two source objects (e.g. two tenants with their own keys)', async () => {
+    const tenantA = fakeSource([running, { status: 'succeeded' }]);
+    const tenantB = fakeSource([running, { status: 'succeeded' }]);
+    const scheduler = createJobScheduler({ random: almostOne });
+    const a = scheduler.watch(tenantA, 'j1');
+    const b = scheduler.watch(tenantB, 'j1');
+    expect(scheduler.stats().watching).toBe(2);
+    await vi.advanceTimersByTimeAsync(10_000);
+    await Promise.all([a.done, b.done]);
+    expect(tenantA.calls).toHaveLength(2);
+    expect(tenantB.calls).toHaveLength(2);
+  });
+
   it('should keep polling for the other watchers when one stops, and stop with the last', async () => {
     const source = fakeSource([running]);
     const scheduler = createJobScheduler({ random: almostOne });

@@ -154,7 +154,8 @@ export class Engine {
       const jobId = resumed ? resumed.id : id;
       validateId(source, jobId);
       const policy = resolvePollOptions(merge(this.#defaults, options));
-      const key = `${source.provider}\u0000${source.kind}\u0000${jobId}`;
+      // The source object is part of the key: two sources (e.g. two tenants' clients) never share a poll.
+      const key = `${sourceId(source)}\u0000${source.provider}\u0000${source.kind}\u0000${jobId}`;
       const existing = this.#loops.get(key) as Loop<TRaw> | undefined;
       if (existing) {
         loop = existing;
@@ -400,4 +401,16 @@ function merge<T extends object>(defaults: Partial<T>, options: T): T {
   const out: Record<string, unknown> = { ...defaults };
   for (const [key, value] of Object.entries(options)) if (value !== undefined) out[key] = value;
   return out as T;
+}
+
+const sourceIds = new WeakMap<object, number>();
+let nextSourceId = 0;
+
+function sourceId(source: object): number {
+  let id = sourceIds.get(source);
+  if (id === undefined) {
+    id = nextSourceId++;
+    sourceIds.set(source, id);
+  }
+  return id;
 }
