@@ -1,0 +1,140 @@
+import { parseArgs } from 'node:util';
+import { KEY_ENV, KINDS, type ProviderName, parseJobRef, sourcesFor, UsageError } from './refs.js';
+import type { Output } from './report.js';
+import { EXIT, watchJobs } from './watch.js';
+
+export interface CliIo {
+  stdout: Output & NodeJS.WritableStream;
+  stderr: Output;
+  env: Record<string, string | undefined>;
+  /** Aborted on Ctrl-C. */
+  signal: AbortSignal;
+  now?: () => number;
+}
+
+export const HELP = `batchwatch - watch batch jobs at Supermetrics, Runflow and Check
+
+Usage:
+  batchwatch watch <provider>:<kind>:<id>... [options]
+  batchwatch demo [--speed <n>] [--json]
+
+Job references:
+  supermetrics:query:<schedule_id>   supermetrics:batch:<batch_id>
+  runflow:batch:<uuid>               runflow:run:<uuid>
+  check:batch:<batch_id>
+
+Options:
+  --json                    one NDJSON snapshot per change on stdout, for scripts
+  --timeout <duration>      give up after this long, e.g. 90s, 10m, 1h (exit 3)
+  --base-url <p>=<url>      API base URL of a provider, e.g. runflow=http://127.0.0.1:4010/runflow (repeatable)
+  --supermetrics-key <key>  default: $SUPERMETRICS_API_KEY
+  --runflow-key <token>     default: $RUNFLOW_API_TOKEN
+  --check-key <key>         default: $CHECK_API_KEY
+  --min-interval <duration> shortest wait between polls of a job (default 1s)
+  --max-interval <duration> longest wait between polls of a job (default 30s)
+  --speed <n>               demo only: how much faster than real time the mock jobs run (default 4)
+  -h, --help                show this help
+  -v, --version             show the version
+
+Exit codes: 0 every job succeeded; 1 a job failed, partially succeeded or was cancelled (or its
+watch hit a fatal error); 2 usage error; 3 timeout; 130 interrupted (Ctrl-C).
+`;
+
+/** Parses `90s`, `10m`, `1h`, `500ms` or a plain number of seconds into milliseconds. */
+export function parseDuration(flag: string, text: string): number {
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(text.trim());
+  if (!m) throw new UsageError(`invalid --${flag} "${text}": expected a duration like 500ms, 90s, 10m or 1h`);
+  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[(m[2] ?? 's') as 'ms' | 's' | 'm' | 'h'];
+  const ms = Number(m[1]) * unit;
+  if (ms <= 0 || ms >= 2 ** 31)
+    throw new UsageError(`invalid --${flag} "${text}": expected more than 0 and less than 24 days`);
+  return ms;
+}
+
+function parseBaseUrls(values: readonly string[]): Partial<Record<ProviderName, string>> {
+  const out: Partial<Record<ProviderName, string>> = {};
+  for (const value of values) {
+    const eq = value.indexOf('=');
+    const provider = value.slice(0, eq);
+    if (eq < 0 || !Object.hasOwn(KINDS, provider)) {
+      throw new UsageError(
+        `invalid --base-url "${value}": expected <provider>=<url> with provider ${Object.keys(KINDS).join(', ')}`,
+      );
+    }
+    out[provider as ProviderName] = value.slice(eq + 1);
+  }
+  return out;
+}
+
+/** Runs the CLI with `argv` (without `node` and the script); resolves with the exit code. */
+export async function run(argv: readonly string[], io: CliIo): Promise<number> {
+  try {
+    const { values, positionals } = parseArgs({
+      args: [...argv],
+      allowPositionals: true,
+      strict: true,
+      options: {
+        json: { type: 'boolean', default: false },
+        timeout: { type: 'string' },
+        'base-url': { type: 'string', multiple: true, default: [] },
+        'supermetrics-key': { type: 'string' },
+        'runflow-key': { type: 'string' },
+        'check-key': { type: 'string' },
+        'min-interval': { type: 'string' },
+        'max-interval': { type: 'string' },
+        speed: { type: 'string' },
+        help: { type: 'boolean', short: 'h', default: false },
+        version: { type: 'boolean', short: 'v', default: false },
+      },
+    });
+    const [command, ...rest] = positionals;
+    if (values.help || command === 'help') {
+      io.stdout.write(HELP);
+      return EXIT.ok;
+    }
+    if (values.version) {
+      io.stdout.write('batchwatch 0.0.0\n');
+      return EXIT.ok;
+    }
+    const common = {
+      json: values.json,
+      signal: io.signal,
+      stdout: io.stdout,
+      ...(io.now ? { now: io.now } : {}),
+      ...(values.timeout !== undefined ? { timeoutMs: parseDuration('timeout', values.timeout) } : {}),
+      ...(values['min-interval'] !== undefined
+        ? { minIntervalMs: parseDuration('min-interval', values['min-interval']) }
+        : {}),
+      ...(values['max-interval'] !== undefined
+        ? { maxIntervalMs: parseDuration('max-interval', values['max-interval']) }
+        : {}),
+    };
+    if (command === 'watch') {
+      if (rest.length === 0) throw new UsageError('watch needs at least one job reference, e.g. runflow:batch:<uuid>');
+      const refs = rest.map(parseJobRef);
+      const keys: Partial<Record<ProviderName, string>> = {};
+      for (const provider of Object.keys(KINDS) as ProviderName[]) {
+        const key = values[`${provider}-key`] ?? io.env[KEY_ENV[provider]];
+        if (key) keys[provider] = key;
+      }
+      const sources = sourcesFor(refs, { keys, baseUrls: parseBaseUrls(values['base-url']) });
+      return (await watchJobs(refs, sources, common)).exitCode;
+    }
+    if (command === 'demo') {
+      const speed = values.speed === undefined ? 4 : Number(values.speed);
+      if (!(speed > 0 && speed <= 1000))
+        throw new UsageError(`invalid --speed "${values.speed}": expected a number from 0 to 1000`);
+      const { runDemo } = await import('./demo.js');
+      return await runDemo({ ...common, speed, stderr: io.stderr });
+    }
+    throw new UsageError(
+      command === undefined ? 'missing command: watch or demo' : `unknown command "${command}": expected watch or demo`,
+    );
+  } catch (error) {
+    if (error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+      io.stderr.write(`batchwatch: ${(error as Error).message}\nRun "batchwatch --help" for usage.\n`);
+      return EXIT.usage;
+    }
+    throw error;
+  }
+}

@@ -1,0 +1,127 @@
+import { type CheckClient, checkBatch, createCheckClient } from '@batchwatch/check-client';
+import type { JobSource } from '@batchwatch/core';
+import { createRunflowClient, type RunflowClient, runflowBatch, runflowRun } from '@batchwatch/runflow-client';
+import {
+  createSupermetricsClient,
+  type SupermetricsClient,
+  supermetricsBatch,
+  supermetricsQueryStatus,
+} from '@batchwatch/supermetrics-client';
+
+/** A usage mistake: the CLI prints the message and exits with code 2. */
+export class UsageError extends Error {
+  override name = 'UsageError';
+}
+
+/** The providers and job kinds the CLI can watch. */
+export const KINDS = {
+  supermetrics: ['query', 'batch'],
+  runflow: ['batch', 'run'],
+  check: ['batch'],
+} as const;
+
+export type ProviderName = keyof typeof KINDS;
+
+/** Where each provider's key comes from. */
+export const KEY_ENV: Record<ProviderName, string> = {
+  supermetrics: 'SUPERMETRICS_API_KEY',
+  runflow: 'RUNFLOW_API_TOKEN',
+  check: 'CHECK_API_KEY',
+};
+
+/** `<provider>:<kind>:<id>` parsed. */
+export interface JobRef {
+  provider: ProviderName;
+  kind: string;
+  id: string;
+  /** The reference as the user wrote it. */
+  text: string;
+}
+
+/** Parses `<provider>:<kind>:<id>`; throws {@link UsageError} naming what is wrong. */
+export function parseJobRef(text: string): JobRef {
+  const first = text.indexOf(':');
+  const second = first < 0 ? -1 : text.indexOf(':', first + 1);
+  if (first < 0 || second < 0) {
+    throw new UsageError(
+      `malformed job reference "${text}": expected <provider>:<kind>:<id>, e.g. runflow:batch:<uuid>`,
+    );
+  }
+  const provider = text.slice(0, first);
+  const kind = text.slice(first + 1, second);
+  const id = text.slice(second + 1);
+  if (!Object.hasOwn(KINDS, provider)) {
+    throw new UsageError(
+      `unknown provider "${provider}" in "${text}": expected one of ${Object.keys(KINDS).join(', ')}`,
+    );
+  }
+  const kinds: readonly string[] = KINDS[provider as ProviderName];
+  if (!kinds.includes(kind)) {
+    throw new UsageError(`unknown kind "${kind}" for ${provider} in "${text}": expected one of ${kinds.join(', ')}`);
+  }
+  if (id === '') throw new UsageError(`missing id in "${text}"`);
+  return { provider: provider as ProviderName, kind, id, text };
+}
+
+/** Keys and base URLs per provider. */
+export interface ProviderSettings {
+  keys: Partial<Record<ProviderName, string>>;
+  baseUrls: Partial<Record<ProviderName, string>>;
+}
+
+interface Clients {
+  supermetrics?: SupermetricsClient;
+  runflow?: RunflowClient;
+  check?: CheckClient;
+}
+
+/**
+ * Builds the job source for each reference, creating one client per provider. A missing key is a
+ * {@link UsageError} that names the variable to set; an id the spec forbids is one too.
+ */
+export function sourcesFor(refs: readonly JobRef[], settings: ProviderSettings): JobSource[] {
+  const clients: Clients = {};
+  const client = <P extends ProviderName>(provider: P): NonNullable<Clients[P]> => {
+    const existing = clients[provider];
+    if (existing) return existing as NonNullable<Clients[P]>;
+    const apiKey = settings.keys[provider];
+    if (!apiKey) {
+      throw new UsageError(
+        `no ${provider} key: set ${KEY_ENV[provider]} (or pass --${provider}-key) to watch ${provider} jobs`,
+      );
+    }
+    const options = { apiKey, ...(settings.baseUrls[provider] ? { baseUrl: settings.baseUrls[provider] } : {}) };
+    const created =
+      provider === 'supermetrics'
+        ? createSupermetricsClient(options)
+        : provider === 'runflow'
+          ? createRunflowClient(options)
+          : createCheckClient(options);
+    clients[provider] = created as never;
+    return created as NonNullable<Clients[P]>;
+  };
+  return refs.map((ref) => {
+    const source = makeSource(ref, client);
+    try {
+      source.validateId?.(ref.id);
+    } catch (error) {
+      throw new UsageError(`invalid id in "${ref.text}": ${(error as Error).message}`);
+    }
+    return source;
+  });
+}
+
+function makeSource(ref: JobRef, client: <P extends ProviderName>(p: P) => NonNullable<Clients[P]>): JobSource {
+  switch (`${ref.provider}:${ref.kind}`) {
+    case 'supermetrics:query':
+      return supermetricsQueryStatus(client('supermetrics')) as JobSource;
+    case 'supermetrics:batch':
+      return supermetricsBatch(client('supermetrics')) as JobSource;
+    case 'runflow:batch':
+      return runflowBatch(client('runflow')) as JobSource;
+    case 'runflow:run':
+      return runflowRun(client('runflow')) as JobSource;
+    default:
+      return checkBatch(client('check')) as JobSource;
+  }
+}

@@ -1,0 +1,136 @@
+import {
+  createJobScheduler,
+  type JobSnapshot,
+  type JobSource,
+  type JobWatch,
+  PollTimeoutError,
+} from '@batchwatch/core';
+import type { JobRef } from './refs.js';
+import { barReporter, type JobRow, lineReporter, ndjsonReporter, type Output, type Reporter } from './report.js';
+
+/** The CLI's exit codes. */
+export const EXIT = {
+  /** Every job succeeded. */
+  ok: 0,
+  /** A job failed, partially succeeded, was cancelled, or its watch met a fatal error. */
+  jobFailed: 1,
+  /** Bad arguments, a missing key or an invalid id: nothing was polled. */
+  usage: 2,
+  /** `--timeout` passed before every job ended. */
+  timeout: 3,
+  /** Interrupted (Ctrl-C); polling was aborted cleanly. */
+  interrupted: 130,
+} as const;
+
+export interface WatchSettings {
+  json: boolean;
+  timeoutMs?: number;
+  minIntervalMs?: number;
+  maxIntervalMs?: number;
+  signal: AbortSignal;
+  stdout: Output & NodeJS.WritableStream;
+  now?: () => number;
+  /** Asks the provider to cancel a job the first time this returns true for one of its snapshots. */
+  cancelWhen?: (ref: JobRef, snapshot: JobSnapshot) => boolean;
+}
+
+/** What {@link watchJobs} ends with: the exit code and how each job ended. */
+export interface WatchResult {
+  exitCode: number;
+  rows: JobRow[];
+}
+
+/** Watches every job to its end with one scheduler and reports as it goes. */
+export async function watchJobs(
+  refs: readonly JobRef[],
+  sources: readonly JobSource[],
+  settings: WatchSettings,
+): Promise<WatchResult> {
+  const now = settings.now ?? Date.now;
+  const reporter: Reporter = settings.json
+    ? ndjsonReporter(settings.stdout)
+    : settings.stdout.isTTY
+      ? barReporter(settings.stdout, now)
+      : lineReporter(settings.stdout, now);
+  const scheduler = createJobScheduler({
+    maxConcurrent: 8,
+    ...(settings.minIntervalMs !== undefined
+      ? { minIntervalMs: settings.minIntervalMs, initialIntervalMs: settings.minIntervalMs }
+      : {}),
+    ...(settings.maxIntervalMs !== undefined ? { maxIntervalMs: settings.maxIntervalMs } : {}),
+    ...(settings.timeoutMs !== undefined ? { timeoutMs: settings.timeoutMs } : {}),
+  });
+  const started = now();
+  const rows: JobRow[] = refs.map((ref) => ({
+    ref: ref.text,
+    status: 'waiting',
+    rawStatus: null,
+    completed: 0,
+    failed: 0,
+    total: null,
+    fraction: null,
+    startedAt: started,
+    nextPollAt: null,
+  }));
+  const watches: JobWatch[] = refs.map((ref, i) => {
+    const row = rows[i] as JobRow;
+    let cancelSent = false;
+    const watch: JobWatch = scheduler.watch(sources[i] as JobSource, ref.id, {
+      signal: settings.signal,
+      resolveOnUnsuccessful: true,
+      onSnapshot(snapshot: JobSnapshot) {
+        row.status = snapshot.status;
+        row.rawStatus = snapshot.rawStatus;
+        row.completed = snapshot.progress.completed;
+        row.failed = snapshot.progress.failed;
+        row.total = snapshot.progress.total;
+        row.fraction = snapshot.progress.fraction;
+        reporter.snapshot(row, snapshot);
+        if (!cancelSent && !snapshot.isTerminal && settings.cancelWhen?.(ref, snapshot)) {
+          cancelSent = true;
+          // The outcome shows in `done`; a failed cancel request only ends up in the row's message.
+          watch.cancel().catch((error: unknown) => {
+            row.message = `cancel failed: ${(error as Error).message}`;
+          });
+        }
+      },
+      onPoll(event) {
+        row.nextPollAt = event.delayMs === null ? null : event.at + event.durationMs + event.delayMs;
+        row.pollError =
+          event.error === undefined
+            ? undefined
+            : `${event.httpStatus ? `HTTP ${event.httpStatus}` : (event.error as Error).name}, ${event.delaySource === 'server' ? 'Retry-After' : 'backoff'}`;
+        reporter.poll(row);
+      },
+    });
+    return watch;
+  });
+  const results = await Promise.allSettled(
+    watches.map(async (watch, i) => {
+      const row = rows[i] as JobRow;
+      try {
+        const final = await watch.done;
+        row.outcome = final.status;
+        if (final.failure && final.status !== 'succeeded') row.message = final.failure.message;
+      } catch (error) {
+        row.outcome = settings.signal.aborted ? 'interrupted' : error instanceof PollTimeoutError ? 'timeout' : 'error';
+        row.message = (error as Error).message;
+        throw error;
+      } finally {
+        row.endedAt = now();
+        row.nextPollAt = null;
+        reporter.end(row);
+      }
+    }),
+  );
+  await scheduler.close();
+  reporter.close(rows);
+  const exitCode = settings.signal.aborted
+    ? EXIT.interrupted
+    : rows.some((r) => r.outcome === 'timeout')
+      ? EXIT.timeout
+      : results.every((r) => r.status === 'fulfilled') && rows.every((r) => r.outcome === 'succeeded')
+        ? EXIT.ok
+        : EXIT.jobFailed;
+  return { exitCode, rows };
+}

@@ -1,0 +1,27 @@
+// The msw-free public surface, shared by both entry points.
+export {
+  createMockProviders,
+  type JobView,
+  type MockApiKeys,
+  type MockBases,
+  type MockJobInfo,
+  type MockJobKind,
+  type MockProviderName,
+  type MockProviders,
+  type MockProvidersOptions,
+  type MockRequestRecord,
+  PRODUCTION_BASES,
+} from './engine.js';
+export type { ProviderOptions } from './providers/shared.js';
+export {
+  type Fault,
+  type FaultKind,
+  type FaultTiming,
+  type JobEnd,
+  type JobScript,
+  type LifecycleOptions,
+  type Phase,
+  type PhaseState,
+  script,
+  type TimedOptions,
+} from './script.js';

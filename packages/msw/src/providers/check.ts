@@ -1,0 +1,314 @@
+import type { components } from '@batchwatch/check-client';
+import { alnum, derive, hex, int } from '../random.js';
+import {
+  type EngineApi,
+  type ItemState,
+  intParam,
+  iso,
+  isoOrNull,
+  isRecord,
+  type JobView,
+  type MockJob,
+  type ProviderAdapter,
+  type Reply,
+  type Route,
+  type RouteRequest,
+  rateLimitHeaders,
+  readJson,
+} from './shared.js';
+
+type S = components['schemas'];
+
+/** Check's production API (`/v1/...` paths). */
+export const CHECK_URL = 'https://api.check.ai';
+
+const ERRORS: Record<number, [code: string, message: string]> = {
+  400: ['bad_request', 'The request is malformed.'],
+  401: ['unauthorized', 'Invalid API key'],
+  402: ['quota_exceeded', 'Batch processing is not available on the free plan.'],
+  403: ['forbidden', 'You do not have access to this resource.'],
+  404: ['not_found', 'Batch not found'],
+  409: ['conflict', 'The request conflicts with the current state.'],
+  422: ['validation_error', 'Request validation failed.'],
+  429: ['rate_limited', 'Rate limit exceeded.'],
+  500: ['internal_error', 'An internal error occurred.'],
+  502: ['bad_gateway', 'Upstream service error.'],
+  503: ['service_unavailable', 'The service is temporarily unavailable.'],
+};
+
+function error(
+  status: number,
+  engine: EngineApi,
+  detail: { code?: string; message?: string; retryAfter?: number } = {},
+) {
+  const [code, message] = ERRORS[status] ?? ['internal_error', 'An internal error occurred.'];
+  const body: S['ErrorResponse'] = {
+    error: {
+      code: detail.code ?? code,
+      message:
+        detail.message ??
+        (detail.retryAfter === undefined ? message : `Rate limit exceeded. Try again in ${detail.retryAfter} seconds.`),
+      requestId: `req_${engine.requestId(12)}`,
+      ...(detail.retryAfter === undefined ? {} : { retryAfter: detail.retryAfter }),
+    },
+  };
+  return { status, body } satisfies Reply;
+}
+
+/** Normalized state -> batch `status`. `completed` covers partial success: `failureCount` tells it apart. */
+const STATUS: Record<JobView['state'], string> = {
+  queued: 'pending',
+  running: 'processing',
+  unknown: 'paused',
+  succeeded: 'completed',
+  partially_succeeded: 'completed',
+  failed: 'failed',
+  cancelled: 'cancelled',
+};
+
+/** Item state -> item `status` (items a cancel removes are `skipped`). */
+const ITEM_STATUS: Record<ItemState, (v: JobView) => string> = {
+  queued: (v) => (v.state === 'queued' ? 'pending' : 'queued'),
+  running: () => 'processing',
+  succeeded: () => 'completed',
+  failed: () => 'failed',
+  cancelled: () => 'skipped',
+};
+
+const CLAIMS = [
+  'The Eiffel Tower is located in Paris.',
+  'The Great Wall of China is visible from the Moon with the naked eye.',
+  'Water boils at 100 degrees Celsius at sea level.',
+  'Lightning never strikes the same place twice.',
+  'Mount Everest is the highest mountain above sea level.',
+];
+
+const statusOf = (v: JobView) => v.raw ?? STATUS[v.state];
+const methods = (job: MockJob): S['MethodWeights'] =>
+  isRecord(job.meta.methods) ? (job.meta.methods as S['MethodWeights']) : { reasoning: 1 };
+
+function summary(job: MockJob, v: JobView): S['BatchSummary'] {
+  return {
+    id: job.id,
+    name: typeof job.meta.name === 'string' ? job.meta.name : null,
+    status: statusOf(v),
+    totalItems: v.total,
+    processedItems: v.done,
+    successCount: v.done - v.failed,
+    failureCount: v.failed,
+    totalCostCents: (v.done - v.failed) * 5,
+    createdAt: iso(v.createdAt),
+    startedAt: isoOrNull(v.startedAt),
+    completedAt: isoOrNull(v.finishedAt),
+  };
+}
+
+function batch(job: MockJob, v: JobView): S['Batch'] {
+  const invalid = v.state === 'failed' ? Math.min(3, v.total) : 0;
+  const validationErrors: S['ValidationError'][] = [];
+  for (let i = 0; i < invalid; i++) validationErrors.push({ row: 1 + i * 4, error: 'Content is required' });
+  return {
+    ...summary(job, v),
+    inputFormat: job.meta.fileId === undefined ? 'json' : 'csv',
+    originalFileName: job.meta.fileId === undefined ? null : 'claims.csv',
+    methodsConfig: methods(job),
+    context: isRecord(job.meta.context) ? job.meta.context : null,
+    totalInputTokens: v.done * 250,
+    totalOutputTokens: v.done * 174,
+    errorMessage: invalid > 0 ? `${invalid} validation error(s)` : null,
+    validationErrors: invalid > 0 ? validationErrors : null,
+    expiresAt: iso(v.createdAt + 30 * 86_400_000),
+  };
+}
+
+function resultItem(job: MockJob, v: JobView, engine: EngineApi, i: number): S['BatchResultItem'] {
+  const state = engine.item(job, v, i);
+  const r = derive(job.seed, job.id, i);
+  const given = (job.meta.items as Array<Record<string, unknown>> | undefined)?.[i];
+  const key = given ? given.idempotencyKey : `claim-${String(i + 1).padStart(3, '0')}`;
+  const verified = state === 'succeeded';
+  const confidence = verified ? Math.round((0.5 + r() * 0.49) * 100) / 100 : null;
+  const verdict = verified ? (r() < 0.7 ? 'true' : 'false') : null;
+  const started = v.startedAt ?? v.createdAt;
+  const took = int(r, 800, 9000);
+  const ended = state === 'succeeded' || state === 'failed';
+  return {
+    id: `item_${String(i + 1).padStart(3, '0')}`,
+    itemIndex: i,
+    idempotencyKey: typeof key === 'string' ? key : null,
+    content: typeof given?.content === 'string' ? given.content : (CLAIMS[i % CLAIMS.length] ?? ''),
+    itemContext: isRecord(given?.context) ? given.context : null,
+    status: ITEM_STATUS[state](v),
+    verificationId: verified ? `ver_${hex(r, 12)}` : null,
+    verdict,
+    confidence,
+    decision: confidence === null ? null : confidence >= 0.95 ? (verdict === 'true' ? 'accept' : 'reject') : 'escalate',
+    costCents: verified ? 5 : 0,
+    processingTimeMs: ended ? took : 0,
+    errorMessage: state === 'failed' ? 'Verification timed out' : null,
+    retryCount: state === 'failed' ? 2 : 0,
+    createdAt: iso(v.createdAt),
+    completedAt: ended ? iso(Math.min(engine.now(), started + took)) : null,
+  };
+}
+
+/** Offset pagination shared by the list and the results: `limit` 1..100, `offset` >= 0. */
+function page(req: RouteRequest, defaultLimit: number): { limit: number; offset: number } | undefined {
+  const limit = intParam(req.query, 'limit') ?? defaultLimit;
+  const offset = intParam(req.query, 'offset') ?? 0;
+  if (Number.isNaN(limit) || Number.isNaN(offset) || limit < 1 || limit > 100) return undefined;
+  return { limit, offset };
+}
+
+const notFound = (_req: RouteRequest, engine: EngineApi) => error(404, engine);
+const find = (req: RouteRequest, engine: EngineApi) => engine.find('check', req.params.id ?? '');
+
+const routes: Route[] = [
+  {
+    method: 'POST',
+    path: '/v1/batch',
+    operationId: 'createBatch',
+    errors: [400, 401, 402, 403, 409, 422, 429, 500, 503],
+    async handle(req, engine) {
+      const body = await readJson(req.request);
+      if (!isRecord(body) || (!Array.isArray(body.items) && typeof body.fileId !== 'string')) {
+        return error(400, engine, { code: 'bad_request', message: 'Either items or fileId is required.' });
+      }
+      const items = Array.isArray(body.items) ? body.items : undefined;
+      const bad = items?.findIndex(
+        (it) => !isRecord(it) || typeof it.content !== 'string' || it.content.length > 50_000,
+      );
+      if (items && (items.length > 10_000 || (bad !== undefined && bad >= 0))) {
+        const field = items.length > 10_000 ? 'items' : `items[${bad}].content`;
+        const out = error(422, engine);
+        (out.body.error as S['ErrorObject']).details = [{ field, message: 'is missing or too long' }];
+        return out;
+      }
+      const { items: _items, ...rest } = body;
+      // Keep the first 100 items' content and keys for the results; later ones are derived.
+      const kept = items?.slice(0, 100).map((it) => {
+        const { content, idempotencyKey, context } = it as Record<string, unknown>;
+        return { content: String(content).slice(0, 500), idempotencyKey, context };
+      });
+      const job = engine.create('check', 'batch', { total: items?.length ?? 100, meta: { ...rest, items: kept } });
+      const v = engine.peek(job);
+      const created: S['CreateBatchResponse'] = {
+        id: job.id,
+        name: typeof body.name === 'string' ? body.name : null,
+        status: statusOf(v),
+        totalItems: v.total,
+        processedItems: v.done,
+        successCount: v.done - v.failed,
+        failureCount: v.failed,
+        methods: methods(job),
+        createdAt: iso(v.createdAt),
+        message: 'Batch created successfully. Items are being processed.',
+      };
+      return { status: 202, body: created };
+    },
+  },
+  {
+    method: 'GET',
+    path: '/v1/batch',
+    operationId: 'listBatches',
+    errors: [400, 401, 429, 500],
+    handle(req, engine) {
+      const p = page(req, 10);
+      if (!p) return error(400, engine, { message: 'limit must be 1..100 and offset >= 0.' });
+      const wanted = req.query.get('status');
+      const all = [...engine.jobs('check')].reverse().map((job) => summary(job, engine.peek(job)));
+      const matching = wanted === null ? all : all.filter((b) => b.status === wanted);
+      const body: S['BatchList'] = {
+        data: matching.slice(p.offset, p.offset + p.limit),
+        pagination: { ...p, total: matching.length, hasMore: p.offset + p.limit < matching.length },
+      };
+      return { status: 200, body };
+    },
+  },
+  {
+    method: 'GET',
+    path: '/v1/batch/:id',
+    operationId: 'getBatch',
+    errors: [401, 404, 429, 500],
+    notFound,
+    handle(req, engine) {
+      const job = find(req, engine);
+      if (!job) return notFound(req, engine);
+      return engine.poll(req, job, 'batch', (v) => ({ status: 200, body: batch(job, v) }));
+    },
+  },
+  {
+    method: 'GET',
+    path: '/v1/batch/:id/results',
+    operationId: 'getBatchResults',
+    errors: [400, 401, 404, 429, 500],
+    notFound,
+    handle(req, engine) {
+      const job = find(req, engine);
+      if (!job) return notFound(req, engine);
+      const p = page(req, 20);
+      if (!p) return error(400, engine, { message: 'limit must be 1..100 and offset >= 0.' });
+      const v = engine.peek(job);
+      const wanted = req.query.get('status');
+      const items: S['BatchResultItem'][] = [];
+      let total = 0;
+      // Filtering by status walks every item's derived state; the page is built on the way.
+      for (let i = 0; i < v.total; i++) {
+        if (wanted !== null && ITEM_STATUS[engine.item(job, v, i)](v) !== wanted) continue;
+        if (total >= p.offset && items.length < p.limit) items.push(resultItem(job, v, engine, i));
+        total++;
+      }
+      const s = summary(job, v);
+      const body: S['BatchResults'] = {
+        batch: {
+          id: s.id ?? job.id,
+          status: s.status,
+          totalItems: v.total,
+          processedItems: v.done,
+          successCount: v.done - v.failed,
+          failureCount: v.failed,
+        },
+        items,
+        pagination: { ...p, total, hasMore: p.offset + items.length < total },
+      };
+      return { status: 200, body };
+    },
+  },
+  {
+    method: 'POST',
+    path: '/v1/batch/:id/cancel',
+    operationId: 'cancelBatch',
+    errors: [400, 401, 404, 429, 500],
+    notFound,
+    handle(req, engine) {
+      const job = find(req, engine);
+      if (!job) return notFound(req, engine);
+      if (engine.ended(job)) {
+        return error(400, engine, {
+          code: 'CANNOT_CANCEL',
+          message: 'Cannot cancel batch. Batch not found or already completed/cancelled.',
+        });
+      }
+      const v = engine.cancel(job);
+      const body: S['CancelBatchResponse'] = {
+        id: job.id,
+        status: statusOf(v),
+        message: 'Batch cancelled successfully',
+      };
+      return { status: 200, body };
+    },
+  },
+];
+
+/** The Check adapter: batches (create, list, poll, results, cancel). */
+export const check: ProviderAdapter = {
+  name: 'check',
+  baseUrl: CHECK_URL,
+  kinds: { batch: ['succeeded', 'partially_succeeded', 'failed', 'cancelled'] },
+  defaultTotal: () => 10,
+  unknownStatus: 'paused',
+  error: (status, engine, detail) => error(status, engine, detail),
+  headers: (count, engine) => rateLimitHeaders(200, count, engine.now()),
+  newId: (_kind, random) => `batch_${alnum(random, 12)}`,
+  routes,
+};

@@ -1,0 +1,410 @@
+import type { components } from '@batchwatch/supermetrics-client';
+import { derive, hex, int } from '../random.js';
+import {
+  type EngineApi,
+  intParam,
+  iso,
+  isoOrNull,
+  isRecord,
+  type JobView,
+  type MockJob,
+  type ProviderAdapter,
+  type Reply,
+  type Route,
+  type RouteRequest,
+  rateLimitHeaders,
+  readJson,
+} from './shared.js';
+
+type S = components['schemas'];
+
+/** Supermetrics' production API. */
+export const SUPERMETRICS_URL = 'https://api.supermetrics.com';
+
+const ERRORS: Record<number, [code: string, message: string]> = {
+  400: ['BAD_REQUEST', 'The request was invalid.'],
+  401: ['UNAUTHORIZED', 'Authentication is required.'],
+  403: ['PERMISSION_ERROR', 'You do not have permission to perform this action.'],
+  404: ['NOT_FOUND', 'The requested resource was not found.'],
+  422: ['UNPROCESSABLE_ENTITY', 'The request could not be processed.'],
+  429: ['TOO_MANY_REQUESTS', 'Rate limit exceeded. Retry later.'],
+  500: ['INTERNAL_SERVER_ERROR', 'An unexpected error occurred.'],
+  503: ['SERVICE_UNAVAILABLE', 'The service is temporarily unavailable.'],
+};
+
+/** Normalized state -> `status_code` of a query (`GET /query/status`). */
+const QUERY_STATUS: Record<JobView['state'], string> = {
+  queued: 'QUEUED',
+  running: 'RUNNING',
+  unknown: 'PAUSED',
+  succeeded: 'SUCCESS',
+  partially_succeeded: 'SUCCESS',
+  failed: 'FAILURE',
+  cancelled: 'STOPPED',
+};
+
+/**
+ * Normalized state -> the state-dependent part of a `QueryBatch`. There is no finished literal:
+ * every end is `STOPPED`, a cancelled one with `cancel_time`; the `/status` counters tell the rest.
+ */
+const BATCH_STATE: Record<JobView['state'], (v: JobView) => Pick<S['QueryBatch'], 'status_code' | 'cancel_time'>> = {
+  queued: () => ({ status_code: 'QUEUED', cancel_time: null }),
+  running: () => ({ status_code: 'RUNNING', cancel_time: null }),
+  unknown: () => ({ status_code: 'PAUSED', cancel_time: null }),
+  succeeded: () => ({ status_code: 'STOPPED', cancel_time: null }),
+  partially_succeeded: () => ({ status_code: 'STOPPED', cancel_time: null }),
+  failed: () => ({ status_code: 'STOPPED', cancel_time: null }),
+  cancelled: (v) => ({ status_code: 'STOPPED', cancel_time: isoOrNull(v.cancelledAt ?? v.finishedAt) }),
+};
+
+/** Item state -> per-query `status_code` in a batch (no SCHEDULED or STOPPED there). */
+const QUERY_IN_BATCH: Record<string, S['BatchQuery']['status_code']> = {
+  queued: 'QUEUED',
+  running: 'RUNNING',
+  succeeded: 'SUCCESS',
+  failed: 'FAILURE',
+  cancelled: 'QUEUED',
+};
+
+const error = (status: number, engine: EngineApi, code?: string, message?: string): Reply => {
+  const [defaultCode, defaultMessage] = ERRORS[status] ?? ['INTERNAL_SERVER_ERROR', 'An unexpected error occurred.'];
+  const body: S['ErrorResponse'] = {
+    meta: { request_id: engine.requestId() },
+    error: { code: code ?? defaultCode, message: message ?? defaultMessage },
+  };
+  return { status, body, headers: status === 401 ? { 'WWW-Authenticate': 'Bearer realm="Supermetrics API"' } : {} };
+};
+
+/** Supermetrics reads every GET parameter either flat or inside one JSON-encoded `json` parameter. */
+export function supermetricsParams(query: URLSearchParams): Record<string, unknown> {
+  const params: Record<string, unknown> = {};
+  for (const [k, v] of query) if (k !== 'json') params[k] = v;
+  const json = query.get('json');
+  if (json !== null) {
+    try {
+      const parsed: unknown = JSON.parse(json);
+      if (isRecord(parsed)) Object.assign(params, parsed);
+    } catch {
+      params.json = json;
+    }
+  }
+  return params;
+}
+
+const ID = /^[A-Za-z0-9_-]{1,50}$/;
+const rawOf = (v: JobView, table: Record<JobView['state'], string>) => v.raw ?? table[v.state];
+const toInt = (v: unknown): number | undefined => {
+  if (typeof v === 'number' && Number.isInteger(v) && v >= 0) return v;
+  if (typeof v === 'string' && /^\d+$/.test(v)) return Number(v);
+  return v === undefined ? undefined : Number.NaN;
+};
+
+/** Result row `i` of a query: derived from (seed, schedule id, i), never stored. */
+function row(seed: number, scheduleId: string, createdAt: number, i: number): Record<string, unknown> {
+  const r = derive(seed, scheduleId, 'row', i);
+  const sessions = int(r, 200, 4000);
+  return {
+    date: iso(createdAt - (i + 1) * 86_400_000).slice(0, 10),
+    sessions,
+    users: Math.round(sessions * (0.6 + r() * 0.3)),
+  };
+}
+
+const rowCount = (job: MockJob) => Math.min(10_000, job.script.rows ?? 10);
+
+function queryStatus(job: MockJob, v: JobView, engine: EngineApi, params: Record<string, unknown>): Reply {
+  const raw = rawOf(v, QUERY_STATUS);
+  const done = raw === 'SUCCESS';
+  const start = toInt(params.offset_start) ?? 0;
+  const end = Math.min(rowCount(job) - 1, toInt(params.offset_end) ?? Number.MAX_SAFE_INTEGER, start + 9_999);
+  const data: Record<string, unknown>[] = [];
+  if (done) for (let i = start; i <= end; i++) data.push(row(job.seed, job.id, job.createdAt, i));
+  const body: S['QueryStatusResponse'] = {
+    meta: {
+      request_id: engine.requestId(),
+      schedule_id: job.id,
+      status_code: raw,
+      progress: { queries_ready: Math.min(10_000, v.done), queries_total: Math.min(10_000, v.total) },
+      workflow: {
+        tasks_scheduled: Math.min(1000, Math.max(0, v.total - v.done - v.running)),
+        tasks_running: Math.min(1000, v.running),
+      },
+    },
+    data,
+  };
+  const finished = raw === 'SUCCESS' || raw === 'FAILURE' || raw === 'STOPPED';
+  return { status: finished ? 200 : (engine.options.asyncStatus ?? 200), body };
+}
+
+function batchBody(job: MockJob, v: JobView, engine: EngineApi, base: string): S['QueryBatchResponse'] {
+  const m = job.meta;
+  const state = BATCH_STATE[v.state](v);
+  const data: S['QueryBatch'] = {
+    '@type': 'query_batch',
+    batch_id: job.id,
+    ...state,
+    status_code: v.raw ?? state.status_code,
+    schedule_time: iso(v.createdAt),
+    ...(v.startedAt === undefined ? {} : { start_time: iso(v.startedAt) }),
+    end_time: isoOrNull(v.finishedAt),
+    description: typeof m.description === 'string' ? m.description : 'batchwatch mock batch',
+    split_accounts_policy: typeof m.split_accounts_policy === 'string' ? m.split_accounts_policy : 'none',
+    split_dates_policy: typeof m.split_dates_policy === 'string' ? m.split_dates_policy : 'none',
+    timeout_minutes: typeof m.timeout_minutes === 'number' ? m.timeout_minutes : 30,
+    query_amount: v.total,
+    query_concurrency: typeof m.query_concurrency === 'number' ? m.query_concurrency : 5,
+    query_output_format: typeof m.query_output_format === 'string' ? m.query_output_format : 'json',
+    add_exclude_account_errors: m.add_exclude_account_errors === true,
+    add_clean_data_types: m.add_clean_data_types === true,
+    links: { status: { href: `${base}/query/batch/${job.id}/status` } },
+  };
+  return { meta: { request_id: engine.requestId() }, data };
+}
+
+function batchQuery(job: MockJob, v: JobView, engine: EngineApi, base: string, i: number): S['BatchQuery'] {
+  const state = engine.item(job, v, i);
+  const scheduleId = `${job.id}_query_${i + 1}`;
+  const r = derive(job.seed, scheduleId);
+  const given = (job.meta.queries as Array<Record<string, unknown>> | undefined)?.[i];
+  const account = typeof given?.ds_accounts === 'string' ? given.ds_accounts : String(int(r, 100_000_000, 999_999_999));
+  const day = (offset: number) => iso(job.createdAt - offset * 86_400_000).slice(0, 10);
+  const started = state !== 'queued' && state !== 'cancelled';
+  const startedAt = v.startedAt ?? v.createdAt;
+  const finished = state === 'succeeded' || state === 'failed';
+  const entry: S['BatchQuery'] = {
+    '@type': 'batch_query',
+    schedule_id: scheduleId,
+    status_code: QUERY_IN_BATCH[state],
+    ...(started ? { query_start_time: iso(startedAt) } : {}),
+    query_end_time: finished ? iso(Math.min(engine.now(), startedAt + 1000 * int(r, 2, 90))) : null,
+    split_info: {
+      ds_accounts: [account],
+      start_date: typeof given?.start_date === 'string' ? given.start_date : day(3),
+      end_date: typeof given?.end_date === 'string' ? given.end_date : day(1),
+    },
+    error_info:
+      state === 'failed'
+        ? {
+            status: 500,
+            code: 'QUERY_ACCOUNT_UNAVAILABLE',
+            message: 'Account is not available',
+            description: `Google Ads account "${account}" is no longer available.`,
+          }
+        : null,
+    result_info:
+      state === 'succeeded'
+        ? { total_rows: int(r, 1, 500), results_url: `${base}/query/results?schedule_id=${scheduleId}` }
+        : null,
+  };
+  return entry;
+}
+
+function batchStatus(job: MockJob, v: JobView, engine: EngineApi, req: RouteRequest): Reply {
+  const offset = intParam(req.query, 'offset') ?? 0;
+  const limit = Math.min(1000, Math.max(1, intParam(req.query, 'limit') ?? 100));
+  const from = Number.isNaN(offset) ? 0 : offset;
+  const size = Number.isNaN(limit) ? 100 : limit;
+  const data: S['BatchQuery'][] = [];
+  for (let i = from; i < Math.min(v.total, from + size); i++) data.push(batchQuery(job, v, engine, req.base, i));
+  const body: S['QueryBatchStatusResponse'] = {
+    meta: {
+      request_id: engine.requestId(),
+      status_code: v.raw ?? BATCH_STATE[v.state](v).status_code,
+      progress: {
+        queued: Math.max(0, v.total - v.done - v.running),
+        running: v.running,
+        success: v.done - v.failed,
+        failure: v.failed,
+      },
+      paginate: { offset: from, limit: size, total: v.total },
+    },
+    data,
+  };
+  return { status: 200, body };
+}
+
+// The seed page's bare 404 of `GET /query/status`; batch endpoints use the standard envelope.
+const statusNotFound = (): Reply => ({
+  status: 404,
+  body: { error: 'STATUS_NOT_FOUND' } satisfies S['StatusNotFound'],
+});
+const batchNotFound = (_req: RouteRequest, engine: EngineApi) => error(404, engine, 'NOT_FOUND', 'Batch not found.');
+const findBatch = (req: RouteRequest, engine: EngineApi) => {
+  const job = engine.find('supermetrics', req.params.batch_id ?? '');
+  return job?.kind === 'batch' ? job : undefined;
+};
+const CONTEXT_TYPES = [
+  'json',
+  'keyjson',
+  'ndjson',
+  'parquet',
+  'powerbi',
+  'qlik',
+  'tableau',
+  'csv',
+  'tsv',
+  'pbijson',
+  'postman',
+];
+
+const routes: Route[] = [
+  {
+    method: 'GET',
+    path: '/query/status',
+    operationId: 'getQueryStatus',
+    errors: [400, 401, 403, 404, 429, 500],
+    notFound: statusNotFound,
+    handle(req, engine) {
+      const params = supermetricsParams(req.query);
+      const id = params.schedule_id;
+      if (typeof id !== 'string' || !ID.test(id)) return error(400, engine, 'BAD_REQUEST', 'schedule_id is required.');
+      const job = engine.find('supermetrics', id);
+      if (job?.kind !== 'query') return statusNotFound();
+      return engine.poll(req, job, 'status', (v) => queryStatus(job, v, engine, params));
+    },
+  },
+  {
+    method: 'GET',
+    path: '/query/data/:context_type',
+    operationId: 'startQuery',
+    errors: [400, 401, 403, 422, 429, 500],
+    handle(req, engine) {
+      const params = supermetricsParams(req.query);
+      if (!CONTEXT_TYPES.includes(req.params.context_type ?? '')) return error(400, engine);
+      if (typeof params.ds_id !== 'string' || params.ds_id === '') {
+        return error(400, engine, 'BAD_REQUEST', 'ds_id is required.');
+      }
+      const wanted = params.schedule_id;
+      if (wanted !== undefined && (typeof wanted !== 'string' || !ID.test(wanted))) {
+        return error(422, engine, 'UNPROCESSABLE_ENTITY', 'schedule_id must match ^[A-Za-z0-9_-]{1,50}$.');
+      }
+      // Any sync_timeout is answered at once, as if it had run out: the mock only runs queries asynchronously.
+      const existing = typeof wanted === 'string' ? engine.find('supermetrics', wanted) : undefined;
+      if (existing && existing.kind !== 'query')
+        return error(422, engine, 'UNPROCESSABLE_ENTITY', 'schedule_id is taken.');
+      const job = existing ?? engine.create('supermetrics', 'query', typeof wanted === 'string' ? { id: wanted } : {});
+      // The async start answers 202 Accepted, as the async-query docs show.
+      return { ...queryStatus(job, engine.peek(job), engine, {}), status: engine.ended(job) ? 200 : 202 };
+    },
+  },
+  {
+    method: 'GET',
+    path: '/query/results',
+    operationId: 'getQueryResults',
+    errors: [400, 401, 403, 404, 422, 429, 500],
+    handle(req, engine) {
+      const id = req.query.get('schedule_id');
+      if (id === null || !ID.test(id)) return error(400, engine, 'BAD_REQUEST', 'schedule_id is required.');
+      const offset = intParam(req.query, 'offset') ?? 0;
+      const limit = intParam(req.query, 'limit') ?? 100;
+      if (Number.isNaN(offset) || Number.isNaN(limit) || limit < 1 || limit > 100_000) return error(400, engine);
+      const sub = /^(.+)_query_(\d+)$/.exec(id);
+      const batch = sub ? engine.find('supermetrics', sub[1] ?? '') : undefined;
+      let rows = 0;
+      let seedOf: MockJob | undefined;
+      if (batch?.kind === 'batch' && sub) {
+        const index = Number(sub[2]) - 1;
+        const v = engine.peek(batch);
+        if (index < v.total && engine.item(batch, v, index) === 'succeeded') {
+          rows = batchQuery(batch, v, engine, req.base, index).result_info?.total_rows ?? 0;
+          seedOf = batch;
+        }
+      } else {
+        const job = engine.find('supermetrics', id);
+        if (job?.kind === 'query' && rawOf(engine.peek(job), QUERY_STATUS) === 'SUCCESS') {
+          rows = rowCount(job);
+          seedOf = job;
+        }
+      }
+      if (!seedOf) return error(404, engine, 'NOT_FOUND', 'No results for this schedule_id (not finished or expired).');
+      const data: Record<string, unknown>[] = [];
+      for (let i = offset; i < Math.min(rows, offset + limit); i++)
+        data.push(row(seedOf.seed, id, seedOf.createdAt, i));
+      return {
+        status: 200,
+        body: { meta: { request_id: engine.requestId(), schedule_id: id, total_rows: rows }, data },
+      };
+    },
+  },
+  {
+    method: 'POST',
+    path: '/query/batch',
+    operationId: 'createQueryBatch',
+    errors: [400, 401, 403, 422, 429, 500],
+    async handle(req, engine) {
+      const body = await readJson(req.request);
+      if (!isRecord(body) || !Array.isArray(body.queries) || body.queries.length === 0) {
+        return error(400, engine, 'BAD_REQUEST', 'queries must be a non-empty array.');
+      }
+      const range = (k: string, min: number, max: number) =>
+        body[k] === undefined ||
+        (Number.isInteger(body[k]) && (body[k] as number) >= min && (body[k] as number) <= max);
+      if (!range('timeout_minutes', 5, 60) || !range('query_concurrency', 1, 50)) {
+        return error(422, engine, 'UNPROCESSABLE_ENTITY', 'timeout_minutes or query_concurrency is out of range.');
+      }
+      const { queries, ...rest } = body;
+      // Keep at most 1000 queries' accounts and dates for split_info; later ones are derived.
+      const kept = (queries as unknown[]).slice(0, 1000).map((q) => (isRecord(q) ? q : {}));
+      const job = engine.create('supermetrics', 'batch', { total: queries.length, meta: { ...rest, queries: kept } });
+      return { status: 201, body: batchBody(job, engine.peek(job), engine, req.base) };
+    },
+  },
+  {
+    method: 'GET',
+    path: '/query/batch/:batch_id',
+    operationId: 'getQueryBatch',
+    errors: [401, 404, 429, 500],
+    notFound: batchNotFound,
+    handle(req, engine) {
+      const job = findBatch(req, engine);
+      if (!job) return batchNotFound(req, engine);
+      return engine.poll(req, job, 'batch', (v) => ({ status: 200, body: batchBody(job, v, engine, req.base) }));
+    },
+  },
+  {
+    method: 'DELETE',
+    path: '/query/batch/:batch_id',
+    operationId: 'cancelQueryBatch',
+    errors: [401, 404, 429, 500],
+    notFound: batchNotFound,
+    handle(req, engine) {
+      const job = findBatch(req, engine);
+      if (!job) return batchNotFound(req, engine);
+      return { status: 200, body: batchBody(job, engine.cancel(job), engine, req.base) };
+    },
+  },
+  {
+    method: 'GET',
+    path: '/query/batch/:batch_id/status',
+    operationId: 'getQueryBatchStatus',
+    errors: [401, 404, 429, 500],
+    notFound: batchNotFound,
+    handle(req, engine) {
+      const job = findBatch(req, engine);
+      if (!job) return batchNotFound(req, engine);
+      // Only the first page is a status read; paging through the queries does not move the job.
+      if ((intParam(req.query, 'offset') ?? 0) > 0) return batchStatus(job, engine.peek(job), engine, req);
+      return engine.poll(req, job, 'status', (v) => batchStatus(job, v, engine, req));
+    },
+  },
+];
+
+/** The Supermetrics adapter: query status, async query start, query batches. */
+export const supermetrics: ProviderAdapter = {
+  name: 'supermetrics',
+  baseUrl: SUPERMETRICS_URL,
+  kinds: {
+    query: ['succeeded', 'failed', 'cancelled'],
+    batch: ['succeeded', 'partially_succeeded', 'failed', 'cancelled'],
+  },
+  defaultTotal: (kind) => (kind === 'query' ? 4 : 10),
+  unknownStatus: 'PAUSED',
+  error: (status, engine, detail) => error(status, engine, detail?.code, detail?.message),
+  headers: (count) => ({ ...rateLimitHeaders(5000, count), 'Access-Control-Allow-Origin': '*' }),
+  newId: (kind, random) => (kind === 'batch' ? `qrb_${hex(random, 12)}` : hex(random, 40)),
+  credential: (query) => {
+    const key = supermetricsParams(query).api_key;
+    return typeof key === 'string' ? key : undefined;
+  },
+  routes,
+};

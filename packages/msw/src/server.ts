@@ -1,0 +1,140 @@
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import {
+  createMockProviders,
+  type MockBases,
+  type MockJobKind,
+  type MockProviderName,
+  type MockProviders,
+  type MockProvidersOptions,
+} from './engine.js';
+import type { JobScript } from './script.js';
+
+export * from './api.js';
+
+/** A job the server starts with. */
+export interface MockServerJob {
+  provider: MockProviderName;
+  kind: MockJobKind;
+  /** Defaults to the mock's `defaultScript`. */
+  script?: JobScript;
+}
+
+/** Options for {@link startMockProviderServer}; the engine options (`seed`, `speed`, `apiKeys`, ...) apply too. */
+export interface MockProviderServerOptions extends MockProvidersOptions {
+  /** A loopback address: `127.0.0.1` (or another `127.x.y.z`) or `::1`; anything else throws. Defaults to `127.0.0.1`. */
+  host?: string;
+  /** Defaults to `0`: an ephemeral port. */
+  port?: number;
+  /** Jobs to add before the server answers. Defaults to none. */
+  jobs?: readonly MockServerJob[];
+}
+
+/** A running mock provider server. */
+export interface MockProviderServer {
+  /** `http://127.0.0.1:<port>` */
+  url: string;
+  /** Base URLs to give the clients: `${url}/supermetrics`, `${url}/runflow`, `${url}/check`. */
+  urls: Record<MockProviderName, string>;
+  /** The engine behind the server (add jobs, read `requests`, ...). */
+  mock: MockProviders;
+  /** The jobs from `options.jobs`, with their ids, in the same order. */
+  jobs: Array<MockServerJob & { id: string }>;
+  /** Aborts slow responses, closes every connection and the server; nothing is left on the event loop. */
+  close(): Promise<void>;
+}
+
+const PREFIXES: Required<MockBases> = { supermetrics: '/supermetrics', runflow: '/runflow', check: '/check' };
+
+function isLoopback(host: string): boolean {
+  return host === '::1' || /^127(\.\d{1,3}){3}$/.test(host);
+}
+
+function readBody(req: IncomingMessage): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => resolve(Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+}
+
+/**
+ * Starts a real HTTP server on a loopback address that simulates Supermetrics, Runflow and Check on
+ * path prefixes (`/supermetrics`, `/runflow`, `/check`), driven by {@link createMockProviders} with
+ * real time x `speed`. For the CLI demo, browser e2e and benchmarks; msw is not needed.
+ *
+ * @example
+ * const server = await startMockProviderServer({ speed: 10, jobs: [{ provider: 'runflow', kind: 'batch' }] });
+ * const client = createRunflowClient({ apiKey: 'demo', baseUrl: server.urls.runflow });
+ * await server.close();
+ */
+export async function startMockProviderServer(options: MockProviderServerOptions = {}): Promise<MockProviderServer> {
+  const { host = '127.0.0.1', port = 0, jobs = [], ...engineOptions } = options;
+  if (!isLoopback(host)) {
+    throw new RangeError(
+      `startMockProviderServer only listens on loopback (127.0.0.1 or ::1), not ${JSON.stringify(host)}`,
+    );
+  }
+  const mock = createMockProviders(engineOptions);
+  const started = jobs.map((job) => ({ ...job, id: mock.addJob(job.provider, job.kind, job.script) }));
+  const inFlight = new Set<AbortController>();
+  const origin = (address: AddressInfo) =>
+    `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
+
+  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    const controller = new AbortController();
+    inFlight.add(controller);
+    res.on('close', () => {
+      inFlight.delete(controller);
+      controller.abort();
+    });
+    const answer = async () => {
+      const method = req.method ?? 'GET';
+      const body = method === 'GET' || method === 'HEAD' ? undefined : await readBody(req);
+      const headers = new Headers();
+      for (let i = 0; i + 1 < req.rawHeaders.length; i += 2) headers.append(req.rawHeaders[i]!, req.rawHeaders[i + 1]!);
+      const request = new Request(`${origin(server.address() as AddressInfo)}${req.url ?? '/'}`, {
+        method,
+        headers,
+        body: body && body.length > 0 ? new Uint8Array(body) : undefined,
+        signal: controller.signal,
+      });
+      const response = await mock.handle(request, PREFIXES);
+      if (controller.signal.aborted) return;
+      if (!response) {
+        res.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8' });
+        res.end(`no mock route for ${method} ${req.url ?? '/'}\n`);
+        return;
+      }
+      res.writeHead(response.status, Object.fromEntries(response.headers));
+      res.end(Buffer.from(await response.arrayBuffer()));
+    };
+    answer().catch((error: unknown) => {
+      if (res.headersSent) return void res.destroy();
+      res.writeHead(500, { 'Content-Type': 'text/plain; charset=utf-8' });
+      res.end(`mock provider error: ${error instanceof Error ? error.message : String(error)}\n`);
+    });
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const url = origin(server.address() as AddressInfo);
+  return {
+    url,
+    urls: { supermetrics: `${url}/supermetrics`, runflow: `${url}/runflow`, check: `${url}/check` },
+    mock,
+    jobs: started,
+    close() {
+      for (const controller of inFlight) controller.abort();
+      inFlight.clear();
+      server.closeAllConnections();
+      return new Promise<void>((resolve, reject) => server.close((e) => (e ? reject(e) : resolve())));
+    },
+  };
+}
