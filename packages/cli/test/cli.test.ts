@@ -65,7 +65,10 @@ describe('batchwatch watch', () => {
     const id = server.mock.addJob('runflow', 'batch', script.lifecycle({ queuedPolls: 2, progress: [0.5, 0.5, 1] }));
     const run = await cli(['watch', `runflow:batch:${id}`, '--json', ...baseUrls, ...fast], env);
     expect(run.code).toBe(0);
-    const lines = run.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    const lines = run.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(lines.map((l) => l.status)).toEqual(['queued', 'running', 'running', 'succeeded']);
     expect(lines.every((l) => l.ref === `runflow:batch:${id}` && l.provider === 'runflow')).toBe(true);
     expect(lines.at(-1)).toMatchObject({ isTerminal: true, progress: { fraction: 1 } });
@@ -132,7 +135,9 @@ describe('batchwatch usage errors (exit 2, nothing sent)', () => {
 
   it('should never print a key, even when the provider rejects it', async () => {
     const id = server.mock.addJob('runflow', 'batch');
-    const run = await cli(['watch', `runflow:batch:${id}`, ...baseUrls, ...fast], { RUNFLOW_API_TOKEN: 'rf_wrong_SECRET' });
+    const run = await cli(['watch', `runflow:batch:${id}`, ...baseUrls, ...fast], {
+      RUNFLOW_API_TOKEN: 'rf_wrong_SECRET',
+    });
     expect(run.code).toBe(1);
     expect(run.stdout).toContain('HTTP 401');
     expect(`${run.stdout}${run.stderr}`).not.toContain('rf_wrong_SECRET');
@@ -145,6 +150,7 @@ describe('batchwatch demo', () => {
     expect(run.stderr).toContain('Mock providers on http://127.0.0.1:');
     expect(run.code).toBe(0);
     expect(run.stdout).toContain('8 jobs: ');
-    for (const end of ['succeeded', 'partially_succeeded', 'failed', 'cancelled']) expect(run.stdout).toContain(`ended ${end}`);
+    for (const end of ['succeeded', 'partially_succeeded', 'failed', 'cancelled'])
+      expect(run.stdout).toContain(`ended ${end}`);
   }, 60_000);
 });
