@@ -2,6 +2,6 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    projects: ['packages/*', 'examples/*', 'specs'],
+    projects: ['packages/*/vitest.config.ts', 'examples/*/vitest.config.ts', 'specs/vitest.config.ts'],
   },
 });
