@@ -15,8 +15,11 @@ export interface ProviderClientOptions {
 
 /** Options after validation, ready for openapi-fetch. */
 export interface ResolvedClientOptions {
+  /** The base URL without a trailing slash. */
   baseUrl: string;
+  /** The `fetch` to call. */
   fetch: (request: Request) => Promise<Response>;
+  /** Headers for every request, `Authorization` and `User-Agent` included. */
   headers: Record<string, string>;
 }
 
@@ -76,6 +79,12 @@ export interface GuardContext {
   params: RequestParams;
 }
 
+/** The openapi-fetch middleware {@link createRequestGuard} returns. */
+export interface RequestGuard {
+  /** Throws `ValidationError` for a bad parameter; returns the request unchanged otherwise. */
+  onRequest(context: GuardContext): Request;
+}
+
 /**
  * An openapi-fetch middleware that checks every request's parameters against the spec's rules
  * before anything is sent, and refuses secrets in the query string.
@@ -83,9 +92,7 @@ export interface GuardContext {
 export function createRequestGuard(
   rules: ParamRules,
   options?: { forbiddenQueryKeys?: readonly string[] },
-): {
-  onRequest(context: GuardContext): Request;
-} {
+): RequestGuard {
   const forbidden = options?.forbiddenQueryKeys ?? [];
   return {
     onRequest({ request, schemaPath, params }) {

@@ -221,6 +221,29 @@ export class CancelNotSupportedError extends BatchwatchError {
   override name = 'CancelNotSupportedError';
 }
 
+/** Why a webhook or callback was rejected by {@link WebhookVerificationError}. */
+export type WebhookVerificationReason =
+  | 'missing_signature'
+  | 'malformed_signature'
+  | 'signature_mismatch'
+  | 'timestamp_out_of_tolerance'
+  | 'malformed_body';
+
+/**
+ * A webhook or callback failed verification (`verifyRunflowCallback`, `verifyCheckWebhook`):
+ * answer it with 400 and do not act on it. The message never contains a secret or the expected
+ * signature.
+ */
+export class WebhookVerificationError extends BatchwatchError {
+  override name = 'WebhookVerificationError';
+  /** What was wrong: no signature header, an unreadable one, no secret matching, a stale timestamp, or a body that is not the event. */
+  readonly reason: WebhookVerificationReason;
+  constructor(reason: WebhookVerificationReason, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.reason = reason;
+  }
+}
+
 /**
  * Whether an error met while polling is worth retrying: network errors, per-request timeouts,
  * 408, 425, 429, 5xx and unreadable bodies are; 400, 401, 403, 404, 409, 422 and everything else are not.

@@ -13,6 +13,7 @@ export {
   pollOnce,
 } from './handle.js';
 export * from './job-state.js';
+export type { JobNotification, PushModeOptions, PushOptions } from './notify.js';
 export type {
   OutcomeOptions,
   PollErrorInfo,
@@ -22,6 +23,7 @@ export type {
   WatchOptions,
 } from './options.js';
 export * from './params.js';
+export * from './results.js';
 export {
   computeNextDelay,
   type DelayInput,
@@ -40,3 +42,15 @@ export {
 } from './scheduler.js';
 export * from './source.js';
 export { type JobWatch, resumeJob, waitForJob, watchJob } from './watch.js';
+export {
+  getWebhookHeader,
+  hmacSha256,
+  hmacSha256Hex,
+  matchesHmacSha256Hex,
+  parseWebhookBody,
+  resolveWebhookSecrets,
+  timingSafeEqual,
+  type WebhookBody,
+  type WebhookHeaders,
+  webhookBodyBytes,
+} from './webhook.js';

@@ -1,6 +1,7 @@
 import type { Clock } from './clock.js';
 import { JobCancelledError, JobFailedError, ValidationError } from './errors.js';
 import type { JobProgress, JobSnapshot, JobStatus } from './job-state.js';
+import type { PushModeOptions } from './notify.js';
 import {
   type DelaySource,
   MAX_DELAY_MS,
@@ -52,6 +53,8 @@ export interface PollEvent {
   status?: JobStatus;
   /** The error the poll failed with, if it failed. */
   error?: unknown;
+  /** `true` when a notification (`notify`) brought this poll forward. */
+  notified?: true;
 }
 
 /** Passed to `onPollError`. */
@@ -84,7 +87,11 @@ export interface WatchCallbacks<TRaw> {
 }
 
 /** Options of `watchJob`, `waitForJob` and `resumeJob`. */
-export interface WatchOptions<TRaw = unknown> extends PollOptions, OutcomeOptions, WatchCallbacks<TRaw> {
+export interface WatchOptions<TRaw = unknown>
+  extends PollOptions,
+    OutcomeOptions,
+    PushModeOptions,
+    WatchCallbacks<TRaw> {
   /** Stops the watch; `done` rejects with `signal.reason` as it is. Defaults to none. */
   signal?: AbortSignal;
   /** The time source. Defaults to `systemClock` (the real one). */

@@ -9,9 +9,11 @@ export const MAX_DELAY_MS = 2_147_483_647;
 /**
  * Which rule decided a delay: `'server'` (a `Retry-After` hint), `'backoff'` (exponential backoff
  * with full jitter), `'floor'` (raised to `minIntervalMs`) or `'deadline'` (shortened so the next
- * poll lands on the deadline).
+ * poll lands on the deadline). Watches also report `'notify'` (a notification arrived while the
+ * poll was in flight: the next one is sent right away) and, in push mode, `'push'` (raised to the
+ * push safety interval while notifications arrive).
  */
-export type DelaySource = 'server' | 'backoff' | 'floor' | 'deadline';
+export type DelaySource = 'server' | 'backoff' | 'floor' | 'deadline' | 'push' | 'notify';
 
 /** How polls are spaced. Every field is optional. */
 export interface ScheduleOptions {

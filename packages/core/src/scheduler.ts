@@ -2,6 +2,7 @@ import { type Clock, systemClock } from './clock.js';
 import { ValidationError } from './errors.js';
 import type { JobHandle } from './handle.js';
 import { Engine, type ProviderLimits } from './internal/engine.js';
+import { type JobNotification, type PushModeOptions, resolvePush } from './notify.js';
 import { type OutcomeOptions, type PollOptions, resolvePollOptions, type WatchOptions } from './options.js';
 import type { JobSource } from './source.js';
 import type { JobWatch } from './watch.js';
@@ -9,7 +10,7 @@ import type { JobWatch } from './watch.js';
 export type { ProviderLimits };
 
 /** Options of {@link createJobScheduler}; the poll and outcome options are defaults for every watch. */
-export interface JobSchedulerOptions extends PollOptions, OutcomeOptions {
+export interface JobSchedulerOptions extends PollOptions, OutcomeOptions, PushModeOptions {
   /** Requests in flight at once, over all providers. Defaults to `8`. */
   maxConcurrent?: number;
   /** Limits per provider name (`'runflow'`...): `requestsPerSecond` and `maxConcurrent`. Defaults to none. */
@@ -49,6 +50,14 @@ export interface JobScheduler {
     handle: JobHandle | string,
     options?: ScheduledWatchOptions<NoInfer<TRaw>>,
   ): JobWatch<TRaw>;
+  /**
+   * Routes a verified webhook or callback to the jobs it is about: every watch of that provider,
+   * kind and id gets one poll now (see `JobWatch.notify`); the poll decides whether the job ended.
+   * Returns whether a watched job matched: `false` for a job this scheduler does not watch (ignored,
+   * not an error, e.g. a late duplicate delivery), after `close()` too. Any notification of a
+   * provider and kind keeps push alive for the watches of it in push mode (the `push` option).
+   */
+  notify(n: JobNotification): boolean;
   /** Current counters. */
   stats(): SchedulerStats;
   /**
@@ -83,10 +92,12 @@ export function createJobScheduler(options: JobSchedulerOptions = {}): JobSchedu
     }
   }
   resolvePollOptions(defaults);
+  resolvePush(defaults.push);
   const engine = new Engine({ clock, maxConcurrent, perProvider, defaults });
   return {
     watch: (source, id, watchOptions = {}) => engine.watch(source, id, watchOptions),
     resume: (source, handle, watchOptions = {}) => engine.watch(source, '', watchOptions, handle),
+    notify: (n) => engine.notify(n),
     stats: () => engine.stats(),
     close: () => engine.close(),
   };

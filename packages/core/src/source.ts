@@ -1,5 +1,5 @@
 import { BatchwatchError, HttpError, type HttpErrorDetails, InvalidResponseError, NetworkError } from './errors.js';
-import type { JobSnapshot, ProviderName } from './job-state.js';
+import type { JobFailure, JobSnapshot, ProviderName } from './job-state.js';
 
 /** What a response's headers said about when to poll next and how much budget is left. */
 export interface PollHints {
@@ -41,7 +41,7 @@ export interface SourceResult<TRaw = unknown> {
  * {@link NetworkError} when no answer came, {@link InvalidResponseError} for unreadable bodies,
  * and `ValidationError` for an id that cannot be valid.
  */
-export interface JobSource<TRaw = unknown> {
+export interface JobSource<TRaw = unknown, TItem = unknown> {
   /** The provider, e.g. `'runflow'`. */
   readonly provider: ProviderName;
   /** The kind of job, e.g. `'batch'`. */
@@ -55,10 +55,75 @@ export interface JobSource<TRaw = unknown> {
    * May return the snapshot the cancel response carried.
    */
   cancel?(id: string, context: SourceContext): Promise<SourceResult<TRaw> | undefined>;
+  /**
+   * Pages through the job's items or rows, for `jobResults(source, id)`. Absent when the
+   * provider has no results endpoint for this kind of job.
+   */
+  readonly results?: ResultPager<TItem>;
 }
 
 /** The raw body type of a source. */
 export type RawOf<TSource> = TSource extends JobSource<infer TRaw> ? TRaw : never;
+
+/** The raw item type of a source's results. */
+export type ItemOf<TSource> = TSource extends JobSource<unknown, infer TItem> ? TItem : never;
+
+/**
+ * The normalized status of one item (or row) of a job, the same for every provider:
+ * `succeeded`, `failed`, `cancelled`, `skipped` (removed before it ran, e.g. by a cancel),
+ * `pending` (not finished yet) or `unknown` (a status nobody documented).
+ */
+export type ItemStatus = 'succeeded' | 'failed' | 'cancelled' | 'skipped' | 'pending' | 'unknown';
+
+/** One item (or row) of a job's results, normalized; `raw` keeps the provider's item untouched. */
+export interface ResultItem<TRaw = unknown> {
+  /** The provider's item id, or the index as a string when items have none (rows). */
+  id: string;
+  /** The 0-based position of the item in the job. */
+  index: number;
+  /** The normalized item status. */
+  status: ItemStatus;
+  /** Why the item failed, when the provider says. */
+  failure?: JobFailure;
+  /** The provider's item, untouched. */
+  raw: TRaw;
+}
+
+/** Passed to {@link ResultPager.fetchPage}. */
+export interface ResultContext extends SourceContext {
+  /** Items wanted per page, already validated against the pager's `maxPageSize`. */
+  pageSize: number;
+  /** The 0-based number of the page being fetched. */
+  page: number;
+  /** Items delivered before this page (the index of its first item when nothing changed). */
+  seen: number;
+}
+
+/** One page of results and where the next one starts. */
+export interface ResultPage<TRaw = unknown> {
+  /** The items of this page, in order. */
+  items: ResultItem<TRaw>[];
+  /** The cursor of the next page, or `null` when this was the last page. */
+  next: string | null;
+  /** How many items the job has, as this page said; `null` or absent when the provider does not say. */
+  total?: number | null;
+  /** What the response headers said. */
+  hints: PollHints;
+}
+
+/**
+ * The results seam of a {@link JobSource}: fetches one page at a time. A cursor is opaque text the
+ * pager produced (an offset, a provider cursor); `null` asks for the first page. A pager throws
+ * batchwatch errors like `fetchSnapshot` does, so transient ones are retried at the same cursor.
+ */
+export interface ResultPager<TRaw = unknown> {
+  /** Page size used when the caller gives none. */
+  readonly defaultPageSize: number;
+  /** The largest page the provider serves; a larger `pageSize` is a `ValidationError`. */
+  readonly maxPageSize: number;
+  /** Fetches the page at `cursor`. */
+  fetchPage(id: string, cursor: string | null, context: ResultContext): Promise<ResultPage<TRaw>>;
+}
 
 /** The snapshot type of a source. */
 export type SnapshotOf<TSource> = JobSnapshot<RawOf<TSource>>;

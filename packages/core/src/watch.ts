@@ -2,6 +2,7 @@ import { systemClock } from './clock.js';
 import type { JobHandle } from './handle.js';
 import { Engine } from './internal/engine.js';
 import type { JobSnapshot } from './job-state.js';
+import type { JobNotification } from './notify.js';
 import type { WatchOptions } from './options.js';
 import type { JobSource } from './source.js';
 
@@ -40,6 +41,16 @@ export interface JobWatch<TRaw = unknown> extends AsyncIterable<JobSnapshot<TRaw
   cancel(): Promise<JobSnapshot<TRaw>>;
   /** The current polling state as a plain-JSON {@link JobHandle}, for `resumeJob` or `pollOnce`. */
   toHandle(): JobHandle;
+  /**
+   * Tells the watch that a verified webhook or callback reported on its job: one poll is sent
+   * now (no sooner than `minIntervalMs` after the last one, and never before a server's
+   * `Retry-After`), and that poll, not the notification, decides whether the job ended. A poll
+   * already due or in flight counts (one in flight that was sent on the schedule may predate the
+   * event, so one more follows it), and so does one sent for a notification less than
+   * `minIntervalMs` ago: a burst of duplicate deliveries costs one poll. Returns `false`, and does
+   * nothing, when `n` is for another job or the watch has ended. See the `push` option to also slow polling while notifications arrive.
+   */
+  notify(n: JobNotification): boolean;
   /**
    * Yields the current snapshot (if any), then each changed one, and ends after the terminal one
    * (also for `failed` and `cancelled`). Throws what `done` rejects with for every other end.

@@ -21,6 +21,7 @@ import {
   ServerError,
   unwrapApiResult,
   ValidationError,
+  WebhookVerificationError,
 } from '../src/index.js';
 import { snap } from './helpers.js';
 
@@ -45,6 +46,7 @@ describe('error classes', () => {
     ['AbortError', new AbortError(cause), [BatchwatchError]],
     ['InvalidHandleError', new InvalidHandleError('x', { cause }), [BatchwatchError]],
     ['CancelNotSupportedError', new CancelNotSupportedError('x', { cause }), [BatchwatchError]],
+    ['WebhookVerificationError', new WebhookVerificationError('signature_mismatch', 'x', { cause }), [BatchwatchError]],
   ] as const)('should set name %s, keep the instanceof chain and keep the cause', (name, error, parents) => {
     expect(error.name).toBe(name);
     expect(error).toBeInstanceOf(Error);

@@ -1,7 +1,15 @@
 import type { Clock } from '../clock.js';
 import { AbortError, CancelNotSupportedError, HttpError, InvalidResponseError, RateLimitError } from '../errors.js';
 import { handleFromState, type JobHandle, parseJobHandle, stateFromHandle } from '../handle.js';
-import type { JobSnapshot } from '../job-state.js';
+import { isTerminalStatus, type JobSnapshot } from '../job-state.js';
+import {
+  isNotification,
+  type JobNotification,
+  type PushModeOptions,
+  pushDelay,
+  type ResolvedPush,
+  resolvePush,
+} from '../notify.js';
 import {
   type OutcomeOptions,
   type PollEvent,
@@ -10,7 +18,7 @@ import {
   resolvePollOptions,
   type WatchOptions,
 } from '../options.js';
-import { MAX_DELAY_MS } from '../schedule.js';
+import { type DelaySource, MAX_DELAY_MS, type NextDelay } from '../schedule.js';
 import type { JobSource } from '../source.js';
 import {
   advance,
@@ -38,7 +46,7 @@ export interface EngineConfig {
   clock: Clock;
   maxConcurrent?: number;
   perProvider?: Readonly<Record<string, ProviderLimits>>;
-  defaults?: PollOptions & OutcomeOptions;
+  defaults?: PollOptions & OutcomeOptions & PushModeOptions;
 }
 
 /** @internal Counters of an engine. */
@@ -86,6 +94,19 @@ class Loop<TRaw> implements ViewHost<TRaw> {
   timer: unknown = undefined;
   // Holds a reserved rate slot while waiting for it, so it is not reserved twice.
   reserved = false;
+  /** Push mode, or `undefined` when off. */
+  push: ResolvedPush | undefined = undefined;
+  /** Notifications received so far, and how many there were when the current poll was sent. */
+  notices = 0;
+  noticesAtPoll = 0;
+  /** A notification announced a terminal status that no poll has confirmed yet. */
+  expectsEnd = false;
+  /** The next poll was brought forward by a notification; `notifiedPoll`: the current one was. */
+  woken = false;
+  notifiedPoll = false;
+  /** When the last poll was sent, and the rule that decided the current sleep. */
+  lastPollAt = Number.NEGATIVE_INFINITY;
+  sleepSource: DelaySource | null = null;
 
   constructor(
     readonly engine: Engine,
@@ -105,6 +126,10 @@ class Loop<TRaw> implements ViewHost<TRaw> {
     return this.engine.cancel(this);
   }
 
+  notify(n: JobNotification): boolean {
+    return this.engine.notify(n, this as Loop<unknown>);
+  }
+
   toHandle(): JobHandle {
     return handleFromState(this.source, this.id, this.state);
   }
@@ -119,8 +144,12 @@ export class Engine {
   readonly clock: Clock;
   readonly #maxConcurrent: number;
   readonly #limits: Readonly<Record<string, ProviderLimits>>;
-  readonly #defaults: PollOptions & OutcomeOptions;
+  readonly #defaults: PollOptions & OutcomeOptions & PushModeOptions;
   readonly #loops = new Map<string, Loop<unknown>>();
+  /** Loops by provider, kind and id (without the source), for `notify`. */
+  readonly #byJob = new Map<string, Set<Loop<unknown>>>();
+  /** When the last notification of a provider and kind arrived. */
+  readonly #pushSeen = new Map<string, number>();
   readonly #ready: Loop<unknown>[] = [];
   readonly #gates = new Map<string, ProviderGate>();
   readonly #running = new Set<Promise<void>>();
@@ -153,7 +182,9 @@ export class Engine {
       const resumed = handle === undefined ? undefined : parseJobHandle(handle, source);
       const jobId = resumed ? resumed.id : id;
       validateId(source, jobId);
-      const policy = resolvePollOptions(merge(this.#defaults, options));
+      const merged = merge(this.#defaults, options);
+      const policy = resolvePollOptions(merged);
+      const push = resolvePush(merged.push);
       // The source object is part of the key: two sources (e.g. two tenants' clients) never share a poll.
       const key = `${sourceId(source)}\u0000${source.provider}\u0000${source.kind}\u0000${jobId}`;
       const existing = this.#loops.get(key) as Loop<TRaw> | undefined;
@@ -162,7 +193,10 @@ export class Engine {
       } else {
         const state = resumed ? stateFromHandle(resumed) : initialState(this.clock.now(), policy.timeoutMs);
         loop = new Loop(this, key, source, jobId, policy, state);
+        loop.push = push;
         this.#loops.set(key, loop as Loop<unknown>);
+        const byJob = jobKey(source.provider, source.kind, jobId);
+        this.#byJob.set(byJob, (this.#byJob.get(byJob) ?? new Set()).add(loop as Loop<unknown>));
         created = true;
       }
     } catch (error) {
@@ -201,6 +235,9 @@ export class Engine {
     const queued = this.#ready.indexOf(loop as Loop<unknown>);
     if (queued >= 0) this.#ready.splice(queued, 1);
     if (this.#loops.get(loop.key) === loop) this.#loops.delete(loop.key);
+    const byJob = jobKey(loop.source.provider, loop.source.kind, loop.id);
+    const siblings = this.#byJob.get(byJob);
+    if (siblings?.delete(loop as Loop<unknown>) && siblings.size === 0) this.#byJob.delete(byJob);
     loop.controller.abort(end.error ?? new AbortError('the job finished'));
     for (const view of [...loop.views]) view.finish(end);
     loop.views.clear();
@@ -239,6 +276,44 @@ export class Engine {
       loop.timer = undefined;
       this.#schedule(loop, soon);
     }
+  }
+
+  /**
+   * A notification: wakes the loops polling its job (every one, or only `only`) for one poll now.
+   * Returns whether any matched. Any notification of a provider and kind that reaches this engine
+   * (for `only`: a matching one) keeps push alive for it.
+   */
+  notify(n: JobNotification, only?: Loop<unknown>): boolean {
+    if (this.#closed || !isNotification(n)) return false;
+    const key = jobKey(n.provider, n.kind, n.id);
+    const loops = only
+      ? only.phase !== 'ended' && jobKey(only.source.provider, only.source.kind, only.id) === key
+        ? [only]
+        : []
+      : [...(this.#byJob.get(key) ?? [])];
+    if (!only || loops.length > 0) this.#pushSeen.set(jobKey(n.provider, n.kind, ''), this.clock.now());
+    for (const loop of loops) this.#wake(loop, n);
+    return loops.length > 0;
+  }
+
+  // One poll as soon as the floor allows. A poll already due or in flight counts; one in flight that
+  // was sent on the schedule may predate the event, so it is followed by one more (see #nextDelay).
+  // A poll sent for a notification less than minIntervalMs ago counts too: it saw the event that a
+  // burst of duplicate deliveries repeats. A Retry-After is honoured.
+  #wake<TRaw>(loop: Loop<TRaw>, n: JobNotification): void {
+    loop.notices++;
+    if (n.status !== undefined && isTerminalStatus(n.status)) loop.expectsEnd = true;
+    // Something happened: the backoff starts over.
+    loop.state = { ...loop.state, unchanged: 0 };
+    if (loop.phase !== 'sleeping' || loop.reserved || loop.sleepSource === 'server') return;
+    const now = this.clock.now();
+    if (loop.notifiedPoll && now < loop.lastPollAt + loop.policy.minIntervalMs) return;
+    const at = Math.max(now, loop.lastPollAt + loop.policy.minIntervalMs);
+    if (at >= loop.state.nextPollAt) return;
+    this.clock.clearTimeout(loop.timer);
+    loop.timer = undefined;
+    loop.woken = true;
+    this.#schedule(loop, at);
   }
 
   #schedule<TRaw>(loop: Loop<TRaw>, at: number): void {
@@ -317,6 +392,10 @@ export class Engine {
     gate.inFlight++;
     const at = this.clock.now();
     const epoch = gate.limits;
+    loop.lastPollAt = at;
+    loop.noticesAtPoll = loop.notices;
+    loop.notifiedPoll = loop.woken;
+    loop.woken = false;
     let input: PollInput<TRaw>;
     try {
       input = await pollSource(loop.source, loop.id, loop.controller.signal, this.clock, loop.policy.requestTimeoutMs);
@@ -333,6 +412,9 @@ export class Engine {
     const now = this.clock.now();
     const out = advance(loop.state, input, loop.policy, now, loop.snapshot);
     loop.state = out.state;
+    const delay = out.done ? null : this.#nextDelay(loop, out.delay, at, now);
+    if (delay) out.state.nextPollAt = now + delay.delayMs;
+    loop.sleepSource = delay?.delaySource ?? null;
     const error = input.ok ? undefined : input.error;
     if (error instanceof RateLimitError) {
       gate.probing = true;
@@ -348,9 +430,10 @@ export class Engine {
       attempt: out.state.attempt,
       at,
       durationMs: now - at,
-      delayMs: out.delay?.delayMs ?? null,
-      delaySource: out.delay?.delaySource ?? null,
+      delayMs: delay?.delayMs ?? null,
+      delaySource: delay?.delaySource ?? null,
     };
+    if (loop.notifiedPoll) event.notified = true;
     const httpStatus = input.ok
       ? input.hints.httpStatus
       : error instanceof HttpError || error instanceof InvalidResponseError
@@ -367,6 +450,22 @@ export class Engine {
     if (!out.done) this.#schedule(loop, out.state.nextPollAt);
     else if (out.error !== undefined || !out.snapshot) this.end(loop, { error: out.error });
     else this.end(loop, { snapshot: out.snapshot });
+  }
+
+  // The schedule's delay, adjusted for notifications: shortened when one arrived during a poll sent
+  // on the schedule (that poll may predate the event; one sent for a notification already saw it,
+  // so duplicates cost nothing more), else raised to the push safety interval while push is alive.
+  #nextDelay<TRaw>(loop: Loop<TRaw>, delay: NextDelay | null, at: number, now: number): NextDelay | null {
+    if (!delay) return null;
+    if (loop.notices !== loop.noticesAtPoll && !loop.notifiedPoll && delay.delaySource !== 'server') {
+      const soon = Math.max(0, at + loop.policy.minIntervalMs - now);
+      if (soon >= delay.delayMs) return delay;
+      loop.woken = true;
+      return { delayMs: soon, delaySource: 'notify' };
+    }
+    if (!loop.push || loop.expectsEnd) return delay;
+    const lastPushAt = this.#pushSeen.get(jobKey(loop.source.provider, loop.source.kind, ''));
+    return pushDelay(delay, now, lastPushAt, loop.push, loop.state.deadline);
   }
 
   #deliver<TRaw>(loop: Loop<TRaw>, snapshot: JobSnapshot<TRaw>): void {
@@ -392,6 +491,7 @@ function deadHost<TRaw>(source: JobSource<TRaw>, id: string, clock: Clock): View
     snapshot: undefined,
     detach: () => {},
     cancel: async () => {},
+    notify: () => false,
     toHandle: () => handleFromState(owner, String(id), initialState(clock.now(), undefined)),
   };
 }
@@ -402,6 +502,8 @@ function merge<T extends object>(defaults: Partial<T>, options: T): T {
   for (const [key, value] of Object.entries(options)) if (value !== undefined) out[key] = value;
   return out as T;
 }
+
+const jobKey = (provider: string, kind: string, id: string) => `${provider}\u0000${kind}\u0000${id}`;
 
 const sourceIds = new WeakMap<object, number>();
 let nextSourceId = 0;

@@ -1,6 +1,7 @@
 import { AbortError } from '../errors.js';
 import type { JobHandle } from '../handle.js';
 import type { JobProgress, JobSnapshot } from '../job-state.js';
+import type { JobNotification } from '../notify.js';
 import { outcomeError, type PollErrorInfo, type PollEvent, type WatchOptions } from '../options.js';
 import type { JobWatch } from '../watch.js';
 
@@ -14,6 +15,8 @@ export interface ViewHost<TRaw> {
   detach(view: View<TRaw>): void;
   /** Sends the server-side cancel. */
   cancel(): Promise<void>;
+  /** A notification for the job: poll now. Returns whether it matched the job. */
+  notify(n: JobNotification): boolean;
   toHandle(): JobHandle;
 }
 
@@ -137,6 +140,10 @@ export class View<TRaw> implements JobWatch<TRaw> {
 
   getSnapshot(): JobSnapshot<TRaw> | undefined {
     return this.#last;
+  }
+
+  notify(n: JobNotification): boolean {
+    return this.#end ? false : this.#host.notify(n);
   }
 
   toHandle(): JobHandle {
