@@ -12,3 +12,20 @@ export type {
   webhooks,
 } from './generated/schema.gen.js';
 export { type CheckBatch, checkBatch, checkBatchSnapshot, checkBatchStatus, checkBatchStatusTable } from './jobs.js';
+export {
+  CHECK_RESULTS_PAGE_MAX,
+  type CheckBatchResultsOptions,
+  type CheckResultItem,
+  checkBatchResults,
+  checkItemStatusTable,
+  checkResultItem,
+} from './results.js';
+export {
+  CHECK_SIGNATURE_HEADER,
+  type CheckWebhookBatchData,
+  type CheckWebhookEvent,
+  type CheckWebhookVerifyOptions,
+  checkWebhookNotification,
+  signCheckWebhook,
+  verifyCheckWebhook,
+} from './webhooks.js';

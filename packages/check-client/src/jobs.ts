@@ -13,6 +13,7 @@ import type { CheckClient } from './client.js';
 import { parseCheckError } from './errors.js';
 import { paramRules } from './generated/params.gen.js';
 import type { components, KnownBatchStatus } from './generated/schema.gen.js';
+import { type CheckResultItem, checkBatchResults } from './results.js';
 
 /** A Check batch as `GET /v1/batch/{id}` returns it. */
 export type CheckBatch = components['schemas']['Batch'];
@@ -75,11 +76,12 @@ export function checkBatchSnapshot(batch: CheckBatch, observedAt: number, id = b
 const validateBatchId = paramValidator(paramRules, 'GET /v1/batch/{id}', 'id');
 
 /** A job source for Check batches (`GET /v1/batch/{id}`); `cancel` sends `POST /v1/batch/{id}/cancel`. */
-export function checkBatch(client: CheckClient): JobSource<CheckBatch> {
+export function checkBatch(client: CheckClient): JobSource<CheckBatch, CheckResultItem> {
   return {
     provider: 'check',
     kind: 'batch',
     validateId: validateBatchId,
+    results: checkBatchResults(client),
     async fetchSnapshot(id: string, context: SourceContext) {
       const { data, hints } = await unwrapApiResult(
         'check',

@@ -19,3 +19,17 @@ export {
   runflowRunSnapshot,
   runflowRunStatusTable,
 } from './jobs.js';
+export {
+  RUNFLOW_ITEMS_PAGE_MAX,
+  type RunflowBatchItem,
+  runflowBatchItem,
+  runflowBatchItems,
+  runflowItemStatusTable,
+} from './results.js';
+export {
+  RUNFLOW_SIGNATURE_HEADER,
+  type RunflowBatchCallbackEvent,
+  runflowCallbackNotification,
+  signRunflowCallback,
+  verifyRunflowCallback,
+} from './webhooks.js';

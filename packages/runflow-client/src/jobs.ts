@@ -13,6 +13,7 @@ import type { RunflowClient } from './client.js';
 import { parseRunflowError } from './errors.js';
 import { paramRules } from './generated/params.gen.js';
 import type { components, KnownBatchStatusCode, KnownRunStatusCode } from './generated/schema.gen.js';
+import { type RunflowBatchItem, runflowBatchItems } from './results.js';
 
 /** A Runflow batch as `GET /v1/batches/{id}` returns it. */
 export type RunflowBatch = components['schemas']['Batch'];
@@ -113,11 +114,12 @@ const validateRunId = paramValidator(paramRules, 'GET /v1/runs/{id}', 'id');
  * A job source for Runflow batches (`GET /v1/batches/{id}`). Runflow has no public cancel, so this
  * source has no `cancel`.
  */
-export function runflowBatch(client: RunflowClient): JobSource<RunflowBatch> {
+export function runflowBatch(client: RunflowClient): JobSource<RunflowBatch, RunflowBatchItem> {
   return {
     provider: 'runflow',
     kind: 'batch',
     validateId: validateBatchId,
+    results: runflowBatchItems(client),
     async fetchSnapshot(id: string, context: SourceContext) {
       const { data, hints } = await unwrapApiResult(
         'runflow',

@@ -30,3 +30,17 @@ export {
   supermetricsQueryStatus,
   supermetricsQueryStatusTable,
 } from './jobs.js';
+export {
+  SUPERMETRICS_BATCH_PAGE_MAX,
+  SUPERMETRICS_RESULTS_PAGE_MAX,
+  SUPERMETRICS_STATUS_PAGE_MAX,
+  type SupermetricsBatchQuery,
+  type SupermetricsBatchQueryResult,
+  type SupermetricsQueryRowsOptions,
+  type SupermetricsRow,
+  supermetricsBatchQueries,
+  supermetricsBatchQueryItem,
+  supermetricsBatchQueryResult,
+  supermetricsBatchQueryStatusTable,
+  supermetricsQueryRows,
+} from './results.js';

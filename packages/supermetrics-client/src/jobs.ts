@@ -15,14 +15,19 @@ import type { SupermetricsClient } from './client.js';
 import { parseSupermetricsError } from './errors.js';
 import { paramRules } from './generated/params.gen.js';
 import type { components, KnownQueryStatusCode, operations } from './generated/schema.gen.js';
+import {
+  type SupermetricsBatchQuery,
+  type SupermetricsRow,
+  supermetricsBatchQueries,
+  supermetricsQueryRows,
+} from './results.js';
 
-type Schemas = components['schemas'];
 /** The body of `GET /query/status`. */
-export type SupermetricsQueryStatus = Schemas['QueryStatusResponse'];
+export type SupermetricsQueryStatus = components['schemas']['QueryStatusResponse'];
 /** A query batch as `GET /query/batch/{batch_id}` returns it (the `data` of the response). */
-export type SupermetricsQueryBatch = Schemas['QueryBatch'];
+export type SupermetricsQueryBatch = components['schemas']['QueryBatch'];
 /** The body of `GET /query/batch/{batch_id}/status`. */
-export type SupermetricsBatchStatus = Schemas['QueryBatchStatusResponse'];
+export type SupermetricsBatchStatus = components['schemas']['QueryBatchStatusResponse'];
 /** What a batch snapshot keeps as `raw`: the batch and the status counters read beside it. */
 export interface SupermetricsBatchRaw {
   batch: SupermetricsQueryBatch;
@@ -151,13 +156,14 @@ export interface SupermetricsQueryStatusOptions {
 export function supermetricsQueryStatus(
   client: SupermetricsClient,
   options: SupermetricsQueryStatusOptions = {},
-): JobSource<SupermetricsQueryStatus> {
+): JobSource<SupermetricsQueryStatus, SupermetricsRow> {
   return {
     provider: 'supermetrics',
     kind: 'query',
     validateId: validateScheduleId,
+    results: supermetricsQueryRows(client),
     async fetchSnapshot(id: string, context: SourceContext) {
-      const json: Schemas['QueryStatusParams'] = { schedule_id: id };
+      const json: components['schemas']['QueryStatusParams'] = { schedule_id: id };
       if (options.offsetStart !== undefined) json.offset_start = options.offsetStart;
       if (options.offsetEnd !== undefined) json.offset_end = options.offsetEnd;
       const { data, hints } = await unwrapApiResult(
@@ -184,7 +190,7 @@ function mergeHints(a: PollHints, b: PollHints): PollHints {
  * `GET /query/batch/{batch_id}/status` (two requests a poll) to tell a finished `STOPPED` batch
  * apart. `cancel` sends `DELETE /query/batch/{batch_id}`.
  */
-export function supermetricsBatch(client: SupermetricsClient): JobSource<SupermetricsBatchRaw> {
+export function supermetricsBatch(client: SupermetricsClient): JobSource<SupermetricsBatchRaw, SupermetricsBatchQuery> {
   const read = async (batch_id: string, context: SourceContext) => {
     const call = <T>(fn: () => Promise<{ data?: T; error?: unknown; response: Response }>) =>
       unwrapApiResult('supermetrics', fn, parseSupermetricsError, context);
@@ -210,6 +216,7 @@ export function supermetricsBatch(client: SupermetricsClient): JobSource<Superme
     provider: 'supermetrics',
     kind: 'batch',
     validateId: validateBatchId,
+    results: supermetricsBatchQueries(client),
     fetchSnapshot: read,
     async cancel(batch_id: string, context: SourceContext) {
       await unwrapApiResult(
@@ -232,7 +239,7 @@ export type SupermetricsContextType = operations['startQuery']['parameters']['pa
  */
 export async function startSupermetricsQuery(
   client: SupermetricsClient,
-  params: Omit<Schemas['QueryDataParams'], 'sync_timeout' | 'api_key'>,
+  params: Omit<components['schemas']['QueryDataParams'], 'sync_timeout' | 'api_key'>,
   options: { contextType?: SupermetricsContextType; signal?: AbortSignal; now?: () => number } = {},
 ): Promise<{ scheduleId: string; snapshot: JobSnapshot<SupermetricsQueryStatus> }> {
   const signal = options.signal ?? new AbortController().signal;

@@ -4,6 +4,7 @@
  * Spec: specs/check/openapi.yaml
  * Spec sha256: d7f55d637d02dd1690dd67cd18d51db8c57eab6e81ac3c1b3480dc8a817ab8ba
  */
+/** Every path of the spec: its operations by HTTP method. */
 export interface paths {
     "/v1/batch": {
         parameters: {
@@ -126,6 +127,7 @@ export interface paths {
         trace?: never;
     };
 }
+/** The requests the provider sends to your endpoints. */
 export interface webhooks {
     checkWebhook: {
         parameters: {
@@ -150,6 +152,7 @@ export interface webhooks {
         trace?: never;
     };
 }
+/** Reusable schemas, parameters, responses and headers of the spec. */
 export interface components {
     schemas: {
         /**
@@ -538,7 +541,9 @@ export interface components {
     };
     pathItems: never;
 }
+/** JSON Schema `$defs` of the spec (none). */
 export type $defs = Record<string, never>;
+/** Every operation of the spec by `operationId`: parameters, request body and responses. */
 export interface operations {
     listBatches: {
         parameters: {

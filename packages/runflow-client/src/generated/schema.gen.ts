@@ -4,6 +4,7 @@
  * Spec: specs/runflow/openapi.yaml
  * Spec sha256: 3ca5b34372e1097fcc73140cc739498bc1dcbf3cef3c901d4e3b19234cc7e924
  */
+/** Every path of the spec: its operations by HTTP method. */
 export interface paths {
     "/v1/batches/{id}": {
         parameters: {
@@ -108,6 +109,7 @@ export interface paths {
         trace?: never;
     };
 }
+/** The requests the provider sends to your endpoints. */
 export interface webhooks {
     batchCallback: {
         parameters: {
@@ -130,6 +132,7 @@ export interface webhooks {
         trace?: never;
     };
 }
+/** Reusable schemas, parameters, responses and headers of the spec. */
 export interface components {
     schemas: {
         /**
@@ -648,7 +651,9 @@ export interface components {
     };
     pathItems: never;
 }
+/** JSON Schema `$defs` of the spec (none). */
 export type $defs = Record<string, never>;
+/** Every operation of the spec by `operationId`: parameters, request body and responses. */
 export interface operations {
     getBatch: {
         parameters: {

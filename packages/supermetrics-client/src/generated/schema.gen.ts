@@ -4,6 +4,7 @@
  * Spec: specs/supermetrics/openapi.yaml
  * Spec sha256: 494712dadb1ac670d33f3296bb66a62d4f83e53273525c3c810be72548667813
  */
+/** Every path of the spec: its operations by HTTP method. */
 export interface paths {
     "/query/status": {
         parameters: {
@@ -174,7 +175,9 @@ export interface paths {
         trace?: never;
     };
 }
+/** The requests the provider sends to your endpoints. */
 export type webhooks = Record<string, never>;
+/** Reusable schemas, parameters, responses and headers of the spec. */
 export interface components {
     schemas: {
         /**
@@ -592,7 +595,9 @@ export interface components {
     };
     pathItems: never;
 }
+/** JSON Schema `$defs` of the spec (none). */
 export type $defs = Record<string, never>;
+/** Every operation of the spec by `operationId`: parameters, request body and responses. */
 export interface operations {
     getQueryStatus: {
         parameters: {
