@@ -5,6 +5,7 @@ export {
   type MockApiKeys,
   type MockBases,
   type MockJobInfo,
+  type MockJobInit,
   type MockJobKind,
   type MockProviderName,
   type MockProviders,

@@ -56,7 +56,10 @@ export interface MockProvidersOptions {
   /** Seeds every id and generated value: the same seed gives the same ids in the same order. Defaults to `1`. */
   seed?: number;
   /** The clock scripted time is measured on. Defaults to `Date.now()` looked up at each call, so fake timers apply. */
-  clock?: { now(): number };
+  clock?: {
+    /** The current time in milliseconds. */
+    now(): number;
+  };
   /** Scripted time runs this many times faster than the clock. Defaults to `1`. */
   speed?: number;
   /** When set for a provider, a missing or wrong bearer gets that provider's real 401. Defaults to none. */
@@ -69,6 +72,13 @@ export interface MockProvidersOptions {
   defaultScript?: JobScript;
   /** How many entries `requests` keeps (oldest dropped first). Defaults to `1000`. */
   maxRequests?: number;
+  /** Called (from a microtask) with the id of every job added or created through the API. Defaults to none. */
+  onJobCreated?: (id: string) => void;
+  /**
+   * Called (from a microtask) once per job, with its id, when it ends: a read (or `job(id)`) first
+   * sees its scripted end, or it is cancelled. Defaults to none.
+   */
+  onJobEnded?: (id: string) => void;
 }
 
 /** One request the mock answered. */
@@ -109,6 +119,23 @@ export interface MockJobInfo {
   cancelled: boolean;
   /** The script it plays. */
   script: JobScript;
+  /** When it was created, in clock milliseconds. */
+  createdAt: number;
+  /** When it ended (first seen ended, or cancelled), in clock milliseconds; `undefined` before. */
+  finishedAt: number | undefined;
+  /**
+   * When it ends, in clock milliseconds: `finishedAt` once ended, else the scripted end when only
+   * the clock drives the script (every phase has `ms`, none `polls`), else `undefined`.
+   */
+  endsAt: number | undefined;
+  /** Runflow batches: the `callback_url` it was created (or added) with. */
+  callbackUrl: string | undefined;
+}
+
+/** What {@link MockProviders.addJob} can set besides the script. */
+export interface MockJobInit {
+  /** Runflow batches: the `callback_url`, as if the batch was created with one. Defaults to none. */
+  callbackUrl?: string;
 }
 
 /** The scripted providers. Create one per test (or `reset()` it between tests). */
@@ -120,11 +147,17 @@ export interface MockProviders {
    * Runflow UUID, Check `batch_<12 alnum>`. Throws for a kind or end the provider does not have.
    * The script defaults to the mock's `defaultScript`.
    */
-  addJob(provider: MockProviderName, kind: MockJobKind, script?: JobScript): string;
+  addJob(provider: MockProviderName, kind: MockJobKind, script?: JobScript, init?: MockJobInit): string;
   /** Queues `script` for the next job created through `provider`'s API (one-shot, first in first out). */
   nextScript(provider: MockProviderName, script: JobScript): void;
   /** A job's current state, without moving it; `undefined` for an unknown id. */
   job(id: string): MockJobInfo | undefined;
+  /**
+   * The event the provider pushes once the job ended: Runflow's `BatchCallbackEvent` (for a batch),
+   * Check's `WebhookEvent` (`batch.completed` / `batch.failed`). `undefined` before the end, for an
+   * unknown id, and when the provider pushes nothing (runs, Supermetrics, a cancelled Check batch).
+   */
+  pushEvent(id: string): unknown;
   /** The most recent requests (up to `maxRequests`), oldest first. */
   readonly requests: readonly MockRequestRecord[];
   /** Forgets every job, queued script, idempotency key and logged request; ids start over from the seed. */
@@ -142,6 +175,8 @@ interface JobRecord extends MockJob {
   reads: Map<string, number>;
   /** Read indexes answered with a fault: they do not move the lifecycle. */
   faulted: Set<number>;
+  /** Results reads so far (pages of items, rows or queries); they never move the lifecycle. */
+  resultReads: number;
   lastDone: number;
   startedAt: number | undefined;
   /** Set once the job ended; it never changes after. */
@@ -226,6 +261,12 @@ function failuresFor(end: JobEnd, total: number, rate = 0.2): number {
 const failedAmong = (job: MockJob, done: number) =>
   job.finalTotal === 0 ? 0 : Math.floor((Math.min(done, job.finalTotal) * job.failures) / job.finalTotal);
 
+/** `v` with `total` items: a finished job stays finished, a running one keeps what it had done. */
+function resized(job: MockJob, v: JobView, total: number): JobView {
+  const done = v.done >= v.total ? total : Math.min(v.done, total);
+  return { ...v, total, done, failed: failedAmong(job, done), running: Math.min(v.running, total - done) };
+}
+
 /**
  * Creates the scripted providers: a pure Fetch API engine (no msw, no node:http) that msw handlers
  * and the local server share.
@@ -253,6 +294,9 @@ export function createMockProviders(options: MockProvidersOptions = {}): MockPro
 
   const key = (provider: MockProviderName, id: string) => `${provider}:${id}`;
   const elapsed = (job: JobRecord) => (clock.now() - job.createdAt) * speed;
+  const later = (hook: ((id: string) => void) | undefined, id: string) => {
+    if (hook) queueMicrotask(() => hook(id));
+  };
 
   function view(job: JobRecord, step: number): JobView {
     if (job.final) return job.final;
@@ -277,6 +321,7 @@ export function createMockProviders(options: MockProvidersOptions = {}): MockPro
         finishedAt: now,
         cancelledAt: end === 'cancelled' ? now : undefined,
       };
+      later(options.onJobEnded, job.id);
       return job.final;
     }
     const done = Math.min(total, Math.floor(phaseProgress(phase, fraction) * total));
@@ -306,6 +351,16 @@ export function createMockProviders(options: MockProvidersOptions = {}): MockPro
     const read = Math.max(0, ...job.reads.values());
     return Math.max(0, read - 1 - faultedBefore(job, read));
   };
+
+  // When a script driven by the clock alone ends; `undefined` when status reads drive any phase.
+  function scriptedEnd(job: JobRecord): number | undefined {
+    let ms = 0;
+    for (const phase of job.script.phases) {
+      if (phase.ms === undefined || phase.polls !== undefined) return undefined;
+      ms += phase.ms;
+    }
+    return job.createdAt + ms / speed;
+  }
 
   function faultReply(
     fault: Fault,
@@ -387,6 +442,7 @@ export function createMockProviders(options: MockProvidersOptions = {}): MockPro
       cursor: { index: 0, startStep: 0, startMs: 0 },
       reads: new Map(),
       faulted: new Set(),
+      resultReads: 0,
       lastDone: 0,
       startedAt: undefined,
       final: undefined,
@@ -394,6 +450,7 @@ export function createMockProviders(options: MockProvidersOptions = {}): MockPro
     };
     jobs.set(key(provider, id), job);
     adapter.onCreate?.(job, engine);
+    later(options.onJobCreated, id);
     return job;
   }
 
@@ -422,6 +479,22 @@ export function createMockProviders(options: MockProvidersOptions = {}): MockPro
       if (fault?.kind === 'slow') await sleep(fault.delayMs, req.request.signal);
       return render(view(record, step));
     },
+    async results(req, job, render) {
+      const record = job as JobRecord;
+      const read = record.resultReads++;
+      const totals = record.script.resultTotals;
+      const wanted = totals?.length ? totals[Math.min(read, totals.length - 1)] : undefined;
+      const total = wanted === undefined ? undefined : Math.max(0, Math.floor(wanted));
+      const step = currentStep(record);
+      const answer = (v: JobView) =>
+        total === undefined || record.kind === 'query'
+          ? render(v, total)
+          : render(resized(record, v, total), undefined);
+      const fault = faultAt(record.script.resultFaults, read, elapsed(record));
+      if (fault && fault.kind !== 'slow') return faultReply(fault, record, req, step, answer);
+      if (fault?.kind === 'slow') await sleep(fault.delayMs, req.request.signal);
+      return answer(view(record, step));
+    },
     peek: (job) => view(job as JobRecord, currentStep(job as JobRecord)),
     cancel(job) {
       const record = job as JobRecord;
@@ -430,6 +503,7 @@ export function createMockProviders(options: MockProvidersOptions = {}): MockPro
       const now = clock.now();
       record.cancelledByApi = true;
       record.final = { ...v, state: 'cancelled', raw: undefined, running: 0, finishedAt: now, cancelledAt: now };
+      later(options.onJobEnded, record.id);
       return record.final;
     },
     ended(job) {
@@ -474,9 +548,10 @@ export function createMockProviders(options: MockProvidersOptions = {}): MockPro
     get requests() {
       return requests;
     },
-    addJob(provider, kind, s) {
+    addJob(provider, kind, s, init = {}) {
       if (!ADAPTERS[provider]) throw new TypeError(`unknown provider ${String(provider)}`);
-      return createJob(provider, kind, s ?? defaultScript, {}).id;
+      const meta = init.callbackUrl === undefined ? {} : { callback_url: init.callbackUrl };
+      return createJob(provider, kind, s ?? defaultScript, { meta }).id;
     },
     nextScript(provider, s) {
       const list = queued.get(provider) ?? [];
@@ -498,7 +573,19 @@ export function createMockProviders(options: MockProvidersOptions = {}): MockPro
           reads: Math.max(0, ...job.reads.values()),
           cancelled: job.cancelledByApi,
           script: job.script,
+          createdAt: job.createdAt,
+          finishedAt: v.finishedAt,
+          endsAt: v.finishedAt ?? scriptedEnd(job),
+          callbackUrl: typeof job.meta.callback_url === 'string' ? job.meta.callback_url : undefined,
         };
+      }
+      return undefined;
+    },
+    pushEvent(id) {
+      for (const job of jobs.values()) {
+        if (job.id !== id) continue;
+        engine.peek(job);
+        return job.final ? ADAPTERS[job.provider].pushEvent?.(job, job.final, engine) : undefined;
       }
       return undefined;
     },

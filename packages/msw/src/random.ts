@@ -26,6 +26,19 @@ export function hash(...parts: Array<string | number>): number {
   return h >>> 0;
 }
 
+/**
+ * Continues {@link hash} from `state` over `text`, so a fixed prefix is hashed once:
+ * `hashMore(hash(seed, id, ''), String(i)) === hash(seed, id, i)`.
+ */
+export function hashMore(state: number, text: string): number {
+  let h = state;
+  for (let i = 0; i < text.length; i++) {
+    h ^= text.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return h >>> 0;
+}
+
 /** A PRNG seeded from the parts, e.g. `derive(seed, jobId, index)`. */
 export function derive(...parts: Array<string | number>): Random {
   return mulberry32(hash(...parts));

@@ -85,6 +85,10 @@ export type FaultKind = Fault['kind'];
  *   batch `GET /query/batch/{id}` and the first page of its `/status`, counted separately so reading
  *   both in one poll is one step; Runflow `GET /v1/batches/{id}` or `GET /v1/runs/{id}`; Check
  *   `GET /v1/batch/{id}`). Other reads (items, results, lists) see the current state without moving it.
+ * - A results read is a page of results: Runflow `GET /v1/batches/{id}/items`, Check
+ *   `GET /v1/batch/{id}/results`, Supermetrics `GET /query/results`, `GET /query/batch/{id}/status`
+ *   with an `offset`, and `GET /query/status` with `offset_start` once the query ended. It never
+ *   moves the lifecycle; `resultFaults` and `resultTotals` count these reads.
  * - A fault (other than `slow`) is inserted: it answers that read and the lifecycle does not move,
  *   so the next read gets the step the faulted one would have got.
  * - `ms` phases move with the clock (scripted time = elapsed x `speed`), so vitest fake timers or a
@@ -104,10 +108,25 @@ export interface JobScript {
   end?: JobEnd;
   /** For `partially_succeeded`: the share of items that fail, at least one and not all. Defaults to `0.2`. */
   failureRate?: number;
-  /** Supermetrics queries: result rows once `SUCCESS`. Defaults to `10`. */
+  /**
+   * Supermetrics queries: result rows once `SUCCESS`, up to 1,000,000. Rows are generated per page
+   * from (seed, id, index), never held. Defaults to `10`.
+   */
   rows?: number;
   /** Faults answered on demand. Defaults to none. */
   faults?: readonly Fault[];
+  /**
+   * Faults answered on results reads instead of status reads: `at` counts the job's results reads
+   * (0-based, every one counts, faulted or not), so `{ kind: 'server-error', at: 2 }` fails the
+   * third page once and its retry gets that page. Defaults to none.
+   */
+  resultFaults?: readonly Fault[];
+  /**
+   * Result totals over results reads: `resultTotals[k]` is what the k-th results read sees (rows of
+   * a Supermetrics query; queries or items of a batch), the last one holds. For a total that changes
+   * between pages. Defaults to the job's own total.
+   */
+  resultTotals?: readonly number[];
   /** The raw status of `unknown` phases and `unknown-status` faults. Defaults to `PAUSED` in the provider's casing. */
   unknownStatus?: string;
 }

@@ -1,6 +1,13 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import {
+  type CallbackSender,
+  createCallbackSender,
+  isLoopbackUrl,
+  type MockCallbackOptions,
+  type MockCallbacks,
+} from './callbacks.js';
+import {
   createMockProviders,
   type MockBases,
   type MockJobKind,
@@ -11,6 +18,14 @@ import {
 import type { JobScript } from './script.js';
 
 export * from './api.js';
+export type {
+  MockCallbackDelivery,
+  MockCallbackOptions,
+  MockCallbackRequest,
+  MockCallbackSignOptions,
+  MockCallbacks,
+  MockPushProvider,
+} from './callbacks.js';
 
 /** A job the server starts with. */
 export interface MockServerJob {
@@ -28,6 +43,11 @@ export interface MockProviderServerOptions extends MockProvidersOptions {
   port?: number;
   /** Jobs to add before the server answers. Defaults to none. */
   jobs?: readonly MockServerJob[];
+  /**
+   * Push signed Runflow batch callbacks and Check webhooks to a receiver on a loopback address
+   * when jobs end (real time, up to 2 retries, cancelled by `close()`). Defaults to none.
+   */
+  callbacks?: MockCallbackOptions;
 }
 
 /** A running mock provider server. */
@@ -40,6 +60,8 @@ export interface MockProviderServer {
   mock: MockProviders;
   /** The jobs from `options.jobs`, with their ids, in the same order. */
   jobs: Array<MockServerJob & { id: string }>;
+  /** Deliveries of pushed events, and hooks to build, sign and send more (duplicates, replays, forgeries). */
+  callbacks: MockCallbacks;
   /** Aborts slow responses, closes every connection and the server; nothing is left on the event loop. */
   close(): Promise<void>;
 }
@@ -70,13 +92,31 @@ function readBody(req: IncomingMessage): Promise<Buffer> {
  * await server.close();
  */
 export async function startMockProviderServer(options: MockProviderServerOptions = {}): Promise<MockProviderServer> {
-  const { host = '127.0.0.1', port = 0, jobs = [], ...engineOptions } = options;
+  const { host = '127.0.0.1', port = 0, jobs = [], callbacks = {}, ...engineOptions } = options;
   if (!isLoopback(host)) {
     throw new RangeError(
       `startMockProviderServer only listens on loopback (127.0.0.1 or ::1), not ${JSON.stringify(host)}`,
     );
   }
-  const mock = createMockProviders(engineOptions);
+  if (callbacks.check && !isLoopbackUrl(callbacks.check.url)) {
+    throw new RangeError(
+      `callbacks.check.url must be http on a loopback address, not ${JSON.stringify(callbacks.check.url)}`,
+    );
+  }
+  // The engine calls its job hooks from microtasks, so `sender` is set before the first call.
+  let sender: CallbackSender | undefined;
+  const mock = createMockProviders({
+    ...engineOptions,
+    onJobCreated: (id) => {
+      engineOptions.onJobCreated?.(id);
+      sender?.jobCreated(id);
+    },
+    onJobEnded: (id) => {
+      engineOptions.onJobEnded?.(id);
+      sender?.jobEnded(id);
+    },
+  });
+  sender = createCallbackSender(mock, callbacks, engineOptions.clock ?? { now: () => Date.now() });
   const started = jobs.map((job) => ({ ...job, id: mock.addJob(job.provider, job.kind, job.script) }));
   const inFlight = new Set<AbortController>();
   const origin = (address: AddressInfo) =>
@@ -130,7 +170,9 @@ export async function startMockProviderServer(options: MockProviderServerOptions
     urls: { supermetrics: `${url}/supermetrics`, runflow: `${url}/runflow`, check: `${url}/check` },
     mock,
     jobs: started,
-    close() {
+    callbacks: sender.api,
+    async close() {
+      await sender?.close();
       for (const controller of inFlight) controller.abort();
       inFlight.clear();
       server.closeAllConnections();

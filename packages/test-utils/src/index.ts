@@ -2,6 +2,8 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
+export { type InstantClock, instantClock } from './clock.js';
+
 export interface RecordedRequest {
   method: string;
   /** Path and query exactly as sent. */

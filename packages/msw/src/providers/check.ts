@@ -248,30 +248,31 @@ const routes: Route[] = [
       if (!job) return notFound(req, engine);
       const p = page(req, 20);
       if (!p) return error(400, engine, { message: 'limit must be 1..100 and offset >= 0.' });
-      const v = engine.peek(job);
       const wanted = req.query.get('status');
-      const items: S['BatchResultItem'][] = [];
-      let total = 0;
-      // Filtering by status walks every item's derived state; the page is built on the way.
-      for (let i = 0; i < v.total; i++) {
-        if (wanted !== null && ITEM_STATUS[engine.item(job, v, i)](v) !== wanted) continue;
-        if (total >= p.offset && items.length < p.limit) items.push(resultItem(job, v, engine, i));
-        total++;
-      }
-      const s = summary(job, v);
-      const body: S['BatchResults'] = {
-        batch: {
-          id: s.id ?? job.id,
-          status: s.status,
-          totalItems: v.total,
-          processedItems: v.done,
-          successCount: v.done - v.failed,
-          failureCount: v.failed,
-        },
-        items,
-        pagination: { ...p, total, hasMore: p.offset + items.length < total },
-      };
-      return { status: 200, body };
+      return engine.results(req, job, (v) => {
+        const items: S['BatchResultItem'][] = [];
+        let total = 0;
+        // Filtering by status walks every item's derived state; the page is built on the way.
+        for (let i = 0; i < v.total; i++) {
+          if (wanted !== null && ITEM_STATUS[engine.item(job, v, i)](v) !== wanted) continue;
+          if (total >= p.offset && items.length < p.limit) items.push(resultItem(job, v, engine, i));
+          total++;
+        }
+        const s = summary(job, v);
+        const body: S['BatchResults'] = {
+          batch: {
+            id: s.id ?? job.id,
+            status: s.status,
+            totalItems: v.total,
+            processedItems: v.done,
+            successCount: v.done - v.failed,
+            failureCount: v.failed,
+          },
+          items,
+          pagination: { ...p, total, hasMore: p.offset + items.length < total },
+        };
+        return { status: 200, body };
+      });
     },
   },
   {
@@ -300,6 +301,29 @@ const routes: Route[] = [
   },
 ];
 
+/** The `batch.completed` / `batch.failed` webhook of an ended batch; none for a cancelled one (Check has no such event). */
+function webhookEvent(job: MockJob, v: JobView): S['WebhookEvent'] | undefined {
+  if (v.finishedAt === undefined || v.state === 'cancelled') return undefined;
+  const invalid = v.state === 'failed' ? Math.min(3, v.total) : 0;
+  const data: S['WebhookBatchEventData'] = {
+    id: job.id,
+    batchId: job.id,
+    status: statusOf(v),
+    totalItems: v.total,
+    processedItems: v.done,
+    successCount: v.done - v.failed,
+    failureCount: v.failed,
+    errorMessage: invalid > 0 ? `${invalid} validation error(s)` : null,
+    completedAt: iso(v.finishedAt),
+  };
+  return {
+    id: `evt_${hex(derive(job.seed, job.id, 'webhook'), 10)}`,
+    type: v.state === 'failed' ? 'batch.failed' : 'batch.completed',
+    createdAt: iso(v.finishedAt),
+    data,
+  };
+}
+
 /** The Check adapter: batches (create, list, poll, results, cancel). */
 export const check: ProviderAdapter = {
   name: 'check',
@@ -310,5 +334,6 @@ export const check: ProviderAdapter = {
   error: (status, engine, detail) => error(status, engine, detail),
   headers: (count, engine) => rateLimitHeaders(200, count, engine.now()),
   newId: (_kind, random) => `batch_${alnum(random, 12)}`,
+  pushEvent: (job, v) => webhookEvent(job, v),
   routes,
 };

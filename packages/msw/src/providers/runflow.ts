@@ -331,15 +331,16 @@ const routes: Route[] = [
       }
       const offset = offsetOf(req.query.get('pq'));
       if (offset === undefined) return error(400, 'BAD_REQUEST', 'Invalid page cursor (pq).');
-      const v = engine.peek(job);
-      const items: S['BatchItem'][] = [];
-      for (let i = offset; i < Math.min(v.total, offset + limit); i++) items.push(item(job, v, engine, i));
-      const body: S['BatchItemList'] = {
-        items,
-        next_pq: offset + limit < v.total ? cursor(offset + limit) : null,
-        prev_pq: offset > 0 ? cursor(Math.max(0, offset - limit)) : null,
-      };
-      return { status: 200, body };
+      return engine.results(req, job, (v) => {
+        const items: S['BatchItem'][] = [];
+        for (let i = offset; i < Math.min(v.total, offset + limit); i++) items.push(item(job, v, engine, i));
+        const body: S['BatchItemList'] = {
+          items,
+          next_pq: offset + limit < v.total ? cursor(offset + limit) : null,
+          prev_pq: offset > 0 ? cursor(Math.max(0, offset - limit)) : null,
+        };
+        return { status: 200, body };
+      });
     },
   },
   {
@@ -375,6 +376,43 @@ const routes: Route[] = [
   },
 ];
 
+/** Callback timestamps use a `+00:00` offset, not `Z`, "so HMAC verification stays byte-equivalent". */
+const offsetIso = (ms: number | undefined) => (ms === undefined ? null : iso(ms).replace(/Z$/, '+00:00'));
+
+/** The batch callback Runflow POSTs to `callback_url` once the batch ended (events use UK `cancelled`). */
+function callbackEvent(job: MockJob, v: JobView, engine: EngineApi): S['BatchCallbackEvent'] | undefined {
+  if (job.kind !== 'batch' || v.finishedAt === undefined) return undefined;
+  const event = v.state === 'partially_succeeded' ? 'batch.partial_succeeded' : `batch.${v.state}`;
+  const cancelled = v.state === 'cancelled' ? v.total - v.done : 0;
+  let output: S['BatchCallbackEvent']['output'] = null;
+  if (v.state === 'failed') {
+    output = { code: 'ALL_ITEMS_FAILED', message: `All ${v.total} items failed.` };
+  } else if (v.state !== 'cancelled') {
+    const items: Record<string, unknown>[] = [];
+    for (let i = 0; i < v.total; i++) {
+      const it = item(job, v, engine, i);
+      items.push({
+        batch_item_id: it.id,
+        run_id: it.run_id,
+        client_ref: it.client_ref,
+        status: it.status_code,
+        output: it.output,
+      });
+    }
+    output = { items, succeeded: v.done - v.failed, failed: v.failed, cancelled, total: v.total };
+  }
+  return {
+    event,
+    batch_id: job.id,
+    status: STATUS[v.state](engine),
+    output,
+    duration_ms: v.finishedAt - (v.startedAt ?? v.createdAt),
+    created_at: offsetIso(v.createdAt),
+    completed_at: offsetIso(v.finishedAt),
+    metadata: isRecord(job.meta.metadata) ? job.meta.metadata : null,
+  };
+}
+
 /** The Runflow adapter: batches (create, poll, items) and runs. Runflow has no public cancel. */
 export const runflow: ProviderAdapter = {
   name: 'runflow',
@@ -393,5 +431,6 @@ export const runflow: ProviderAdapter = {
     engine.memo.set(`runflow:item:${itemPrefix(job, 'item')}`, job.id);
     engine.memo.set(`runflow:run:${itemPrefix(job, 'run')}`, job.id);
   },
+  pushEvent: callbackEvent,
   routes,
 };

@@ -88,6 +88,12 @@ export interface EngineApi {
   ): MockJob;
   /** Reads the job's status endpoint `endpoint`: answers scripted faults or `render(view)`, moving the lifecycle. */
   poll(req: RouteRequest, job: MockJob, endpoint: string, render: (view: JobView) => Reply): Promise<Reply>;
+  /**
+   * Reads a page of the job's results: answers `resultFaults` or `render(view, rows)`, where `view`
+   * has the `resultTotals` total (batches) and `rows` is the `resultTotals` row count (queries).
+   * Never moves the lifecycle.
+   */
+  results(req: RouteRequest, job: MockJob, render: (view: JobView, rows: number | undefined) => Reply): Promise<Reply>;
   /** The current view without moving the lifecycle. */
   peek(job: MockJob): JobView;
   /** Cancels the job now (no-op when it already ended); returns the view after. */
@@ -145,6 +151,11 @@ export interface ProviderAdapter {
   onCreate?(job: MockJob, engine: EngineApi): void;
   /** An API key sent another way than `Authorization: Bearer` (Supermetrics' `api_key` in `json=`). */
   credential?(query: URLSearchParams): string | undefined;
+  /**
+   * The event the provider pushes when `job` ended (`view` is its final view): Runflow's batch
+   * callback, Check's `batch.*` webhook; `undefined` when it pushes none (e.g. a cancelled Check batch).
+   */
+  pushEvent?(job: MockJob, view: JobView, engine: EngineApi): unknown;
   routes: readonly Route[];
 }
 

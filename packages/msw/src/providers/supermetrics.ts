@@ -1,5 +1,5 @@
 import type { components } from '@batchwatch/supermetrics-client';
-import { derive, hex, int } from '../random.js';
+import { derive, hash, hashMore, hex, int, mulberry32 } from '../random.js';
 import {
   type EngineApi,
   intParam,
@@ -99,26 +99,84 @@ const toInt = (v: unknown): number | undefined => {
   return v === undefined ? undefined : Number.NaN;
 };
 
-/** Result row `i` of a query: derived from (seed, schedule id, i), never stored. */
-function row(seed: number, scheduleId: string, createdAt: number, i: number): Record<string, unknown> {
-  const r = derive(seed, scheduleId, 'row', i);
-  const sessions = int(r, 200, 4000);
-  return {
-    date: iso(createdAt - (i + 1) * 86_400_000).slice(0, 10),
-    sessions,
-    users: Math.round(sessions * (0.6 + r() * 0.3)),
-  };
+const DAY_MS = 86_400_000;
+
+/** `YYYY-MM-DD` (UTC) of clock ms for years 1000-9999, without a `Date`: rows come by the million. */
+function isoDay(ms: number): string {
+  // Days to civil date (Howard Hinnant's algorithm).
+  const z = Math.floor(ms / DAY_MS) + 719_468;
+  const era = Math.floor(z / 146_097);
+  const doe = z - era * 146_097;
+  const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36_524) - Math.floor(doe / 146_096)) / 365);
+  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
+  const mp = Math.floor((5 * doy + 2) / 153);
+  const d = doy - Math.floor((153 * mp + 2) / 5) + 1;
+  const m = mp < 10 ? mp + 3 : mp - 9;
+  const y = yoe + era * 400 + (m <= 2 ? 1 : 0);
+  return `${y}-${m < 10 ? '0' : ''}${m}-${d < 10 ? '0' : ''}${d}`;
 }
 
-const rowCount = (job: MockJob) => Math.min(10_000, job.script.rows ?? 10);
+/**
+ * Result rows `from..to` (exclusive) of a query: derived from (seed, schedule id, i), never stored.
+ * Dates walk back one day per row and repeat every ten years.
+ */
+function rowsOf(
+  seed: number,
+  scheduleId: string,
+  createdAt: number,
+  from: number,
+  to: number,
+): Record<string, unknown>[] {
+  const prefix = hash(seed, scheduleId, 'row', '');
+  const out: Record<string, unknown>[] = [];
+  for (let i = from; i < to; i++) {
+    const r = mulberry32(hashMore(prefix, String(i)));
+    const sessions = int(r, 200, 4000);
+    out.push({
+      date: isoDay(createdAt - ((i % 3650) + 1) * DAY_MS),
+      sessions,
+      users: Math.round(sessions * (0.6 + r() * 0.3)),
+    });
+  }
+  return out;
+}
 
-function queryStatus(job: MockJob, v: JobView, engine: EngineApi, params: Record<string, unknown>): Reply {
+// A query has at most 1,000,000 rows (the largest offset the spec allows); a page at most 10,000.
+const MAX_ROWS = 1_000_000;
+const PAGE_ROWS = 10_000;
+const rowCount = (job: MockJob) => Math.min(MAX_ROWS, Math.max(0, Math.floor(job.script.rows ?? 10)));
+
+/** `GET /query/status` of a page of rows, for `meta.paginate` links. */
+const pageLink = (base: string, id: string, start: number, size: number) =>
+  `${base}/query/status?json=${encodeURIComponent(JSON.stringify({ schedule_id: id, offset_start: start, offset_end: start + size - 1 }))}`;
+
+/**
+ * The status body; once `SUCCESS`, rows `offset_start..offset_end` (inclusive, at most 10,000) are
+ * generated for this answer only. A request with offsets also gets `meta.paginate` links.
+ */
+function queryStatus(
+  job: MockJob,
+  v: JobView,
+  engine: EngineApi,
+  params: Record<string, unknown>,
+  page?: { base: string; rows: number | undefined },
+): Reply {
   const raw = rawOf(v, QUERY_STATUS);
   const done = raw === 'SUCCESS';
+  const rows = page?.rows ?? rowCount(job);
   const start = toInt(params.offset_start) ?? 0;
-  const end = Math.min(rowCount(job) - 1, toInt(params.offset_end) ?? Number.MAX_SAFE_INTEGER, start + 9_999);
-  const data: Record<string, unknown>[] = [];
-  if (done) for (let i = start; i <= end; i++) data.push(row(job.seed, job.id, job.createdAt, i));
+  const asked = toInt(params.offset_end) ?? Number.MAX_SAFE_INTEGER;
+  const end = Math.min(rows - 1, asked, start + PAGE_ROWS - 1);
+  const data = done ? rowsOf(job.seed, job.id, job.createdAt, start, end + 1) : [];
+  let paginate: NonNullable<S['QueryStatusResponse']['meta']>['paginate'];
+  if (done && page) {
+    const size = Math.max(1, Math.min(PAGE_ROWS, asked - start + 1));
+    const after = Math.max(start, end + 1);
+    paginate = {
+      prev: start > 0 ? pageLink(page.base, job.id, Math.max(0, start - size), size) : null,
+      next: after < rows && after <= MAX_ROWS ? pageLink(page.base, job.id, after, size) : null,
+    };
+  }
   const body: S['QueryStatusResponse'] = {
     meta: {
       request_id: engine.requestId(),
@@ -129,6 +187,7 @@ function queryStatus(job: MockJob, v: JobView, engine: EngineApi, params: Record
         tasks_scheduled: Math.min(1000, Math.max(0, v.total - v.done - v.running)),
         tasks_running: Math.min(1000, v.running),
       },
+      ...(paginate ? { paginate } : {}),
     },
     data,
   };
@@ -260,6 +319,10 @@ const routes: Route[] = [
       if (typeof id !== 'string' || !ID.test(id)) return error(400, engine, 'BAD_REQUEST', 'schedule_id is required.');
       const job = engine.find('supermetrics', id);
       if (job?.kind !== 'query') return statusNotFound();
+      // Paging through the rows of an ended query is a results read: it does not move the lifecycle.
+      if ((params.offset_start !== undefined || params.offset_end !== undefined) && engine.ended(job)) {
+        return engine.results(req, job, (v, rows) => queryStatus(job, v, engine, params, { base: req.base, rows }));
+      }
       return engine.poll(req, job, 'status', (v) => queryStatus(job, v, engine, params));
     },
   },
@@ -300,30 +363,26 @@ const routes: Route[] = [
       if (Number.isNaN(offset) || Number.isNaN(limit) || limit < 1 || limit > 100_000) return error(400, engine);
       const sub = /^(.+)_query_(\d+)$/.exec(id);
       const batch = sub ? engine.find('supermetrics', sub[1] ?? '') : undefined;
-      let rows = 0;
-      let seedOf: MockJob | undefined;
-      if (batch?.kind === 'batch' && sub) {
-        const index = Number(sub[2]) - 1;
-        const v = engine.peek(batch);
-        if (index < v.total && engine.item(batch, v, index) === 'succeeded') {
-          rows = batchQuery(batch, v, engine, req.base, index).result_info?.total_rows ?? 0;
-          seedOf = batch;
+      const query = engine.find('supermetrics', id);
+      const owner = batch?.kind === 'batch' && sub ? batch : query?.kind === 'query' ? query : undefined;
+      const none = () => error(404, engine, 'NOT_FOUND', 'No results for this schedule_id (not finished or expired).');
+      if (!owner) return none();
+      return engine.results(req, owner, (v, override) => {
+        let total = 0;
+        if (owner.kind === 'batch') {
+          const index = Number(sub?.[2]) - 1;
+          if (!(index < v.total && engine.item(owner, v, index) === 'succeeded')) return none();
+          total = batchQuery(owner, v, engine, req.base, index).result_info?.total_rows ?? 0;
+        } else {
+          if (rawOf(v, QUERY_STATUS) !== 'SUCCESS') return none();
+          total = override ?? rowCount(owner);
         }
-      } else {
-        const job = engine.find('supermetrics', id);
-        if (job?.kind === 'query' && rawOf(engine.peek(job), QUERY_STATUS) === 'SUCCESS') {
-          rows = rowCount(job);
-          seedOf = job;
-        }
-      }
-      if (!seedOf) return error(404, engine, 'NOT_FOUND', 'No results for this schedule_id (not finished or expired).');
-      const data: Record<string, unknown>[] = [];
-      for (let i = offset; i < Math.min(rows, offset + limit); i++)
-        data.push(row(seedOf.seed, id, seedOf.createdAt, i));
-      return {
-        status: 200,
-        body: { meta: { request_id: engine.requestId(), schedule_id: id, total_rows: rows }, data },
-      };
+        const data = rowsOf(owner.seed, id, owner.createdAt, offset, Math.min(total, offset + limit));
+        return {
+          status: 200,
+          body: { meta: { request_id: engine.requestId(), schedule_id: id, total_rows: total }, data },
+        };
+      });
     },
   },
   {
@@ -382,8 +441,8 @@ const routes: Route[] = [
     handle(req, engine) {
       const job = findBatch(req, engine);
       if (!job) return batchNotFound(req, engine);
-      // Only the first page is a status read; paging through the queries does not move the job.
-      if ((intParam(req.query, 'offset') ?? 0) > 0) return batchStatus(job, engine.peek(job), engine, req);
+      // Without an offset it is a status read; paging through the queries (any offset) is a results read.
+      if (req.query.get('offset') !== null) return engine.results(req, job, (v) => batchStatus(job, v, engine, req));
       return engine.poll(req, job, 'status', (v) => batchStatus(job, v, engine, req));
     },
   },
