@@ -1,4 +1,13 @@
 export { DEMO_JOBS, runDemo } from './demo.js';
 export { type CliIo, HELP, parseDuration, run } from './main.js';
-export { type JobRef, KEY_ENV, KINDS, parseJobRef, UsageError } from './refs.js';
-export { EXIT } from './watch.js';
+export { type JobRef, KEY_ENV, KINDS, type ProviderName, parseJobRef, UsageError } from './refs.js';
+export type { JobRow, Output, Reporter } from './report.js';
+export {
+  csvField,
+  ITEM_COLUMNS,
+  RESULT_FORMATS,
+  type ResultFormat,
+  type ResultsSettings,
+  writeResults,
+} from './results.js';
+export { EXIT, type WatchResult, type WatchSettings, watchJobs } from './watch.js';

@@ -1,21 +1,29 @@
 import { parseArgs } from 'node:util';
 import { KEY_ENV, KINDS, type ProviderName, parseJobRef, sourcesFor, UsageError } from './refs.js';
 import type { Output } from './report.js';
+import { RESULT_FORMATS, type ResultFormat, writeResults } from './results.js';
 import { EXIT, watchJobs } from './watch.js';
 
+/** What {@link run} reads and writes: the process's streams and environment, or test doubles. */
 export interface CliIo {
+  /** Snapshots, bars and summaries. */
   stdout: Output & NodeJS.WritableStream;
+  /** Usage errors and notices. */
   stderr: Output;
+  /** Where keys come from (`SUPERMETRICS_API_KEY`, `RUNFLOW_API_TOKEN`, `CHECK_API_KEY`). */
   env: Record<string, string | undefined>;
   /** Aborted on Ctrl-C. */
   signal: AbortSignal;
+  /** The clock for elapsed times. Defaults to `Date.now`. */
   now?: () => number;
 }
 
+/** The text of `batchwatch --help`. */
 export const HELP = `batchwatch - watch batch jobs at Supermetrics, Runflow and Check
 
 Usage:
   batchwatch watch <provider>:<kind>:<id>... [options]
+  batchwatch results <provider>:<kind>:<id> [--format ndjson|csv] [--max <n>] [options]
   batchwatch demo [--speed <n>] [--json]
 
 Job references:
@@ -32,12 +40,15 @@ Options:
   --check-key <key>         default: $CHECK_API_KEY
   --min-interval <duration> shortest wait between polls of a job (default 1s)
   --max-interval <duration> longest wait between polls of a job (default 30s)
+  --format ndjson|csv       results only: one JSON item per line, or CSV (default ndjson)
+  --max <n>                 results only: stop after n items
   --speed <n>               demo only: how much faster than real time the mock jobs run (default 4)
   -h, --help                show this help
   -v, --version             show the version
 
 Exit codes: 0 every job succeeded; 1 a job failed, partially succeeded or was cancelled (or its
 watch hit a fatal error); 2 usage error; 3 timeout; 130 interrupted (Ctrl-C).
+results: 0 every item written; 1 an error (not finished, 404...); 2 usage error; 130 interrupted.
 `;
 
 /** Parses `90s`, `10m`, `1h`, `500ms` or a plain number of seconds into milliseconds. */
@@ -83,6 +94,8 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
         'min-interval': { type: 'string' },
         'max-interval': { type: 'string' },
         speed: { type: 'string' },
+        format: { type: 'string' },
+        max: { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
         version: { type: 'boolean', short: 'v', default: false },
       },
@@ -120,6 +133,36 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
       const sources = sourcesFor(refs, { keys, baseUrls: parseBaseUrls(values['base-url']) });
       return (await watchJobs(refs, sources, common)).exitCode;
     }
+    if (command === 'results') {
+      if (rest.length !== 1)
+        throw new UsageError('results needs exactly one job reference, e.g. check:batch:<batch_id>');
+      const ref = parseJobRef(rest[0] as string);
+      const format = (values.format ?? 'ndjson') as ResultFormat;
+      if (!RESULT_FORMATS.includes(format)) {
+        throw new UsageError(`invalid --format "${values.format}": expected ${RESULT_FORMATS.join(' or ')}`);
+      }
+      if (values.max !== undefined && !/^[1-9]\d{0,15}$/.test(values.max)) {
+        throw new UsageError(`invalid --max "${values.max}": expected a whole number of items above 0`);
+      }
+      const keys: Partial<Record<ProviderName, string>> = {};
+      const key = values[`${ref.provider}-key`] ?? io.env[KEY_ENV[ref.provider]];
+      if (key) keys[ref.provider] = key;
+      const [source] = sourcesFor([ref], { keys, baseUrls: parseBaseUrls(values['base-url']) });
+      if (!source?.results) {
+        throw new UsageError(
+          `${ref.provider}:${ref.kind} jobs have no results; results reads supermetrics:query, supermetrics:batch, runflow:batch and check:batch`,
+        );
+      }
+      return await writeResults(ref, source, {
+        format,
+        ...(values.max !== undefined ? { max: Number(values.max) } : {}),
+        signal: io.signal,
+        stdout: io.stdout,
+        stderr: io.stderr,
+        ...(common.minIntervalMs !== undefined ? { minIntervalMs: common.minIntervalMs } : {}),
+        ...(common.maxIntervalMs !== undefined ? { maxIntervalMs: common.maxIntervalMs } : {}),
+      });
+    }
     if (command === 'demo') {
       const speed = values.speed === undefined ? 4 : Number(values.speed);
       if (!(speed > 0 && speed <= 1000))
@@ -128,7 +171,9 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
       return await runDemo({ ...common, speed, stderr: io.stderr });
     }
     throw new UsageError(
-      command === undefined ? 'missing command: watch or demo' : `unknown command "${command}": expected watch or demo`,
+      command === undefined
+        ? 'missing command: watch, results or demo'
+        : `unknown command "${command}": expected watch, results or demo`,
     );
   } catch (error) {
     if (error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {

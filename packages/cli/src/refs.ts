@@ -20,6 +20,7 @@ export const KINDS = {
   check: ['batch'],
 } as const;
 
+/** A provider the CLI knows. */
 export type ProviderName = keyof typeof KINDS;
 
 /** Where each provider's key comes from. */

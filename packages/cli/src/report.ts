@@ -24,15 +24,23 @@ export interface JobRow {
 
 /** Where the watch command sends what happens. */
 export interface Reporter {
+  /** A job's snapshot changed. */
   snapshot(row: JobRow, snapshot: JobSnapshot): void;
+  /** A poll answered (or failed); `row.nextPollAt` says when the next one goes. */
   poll(row: JobRow): void;
+  /** A job's watch ended; `row.outcome` says how. */
   end(row: JobRow): void;
+  /** Every watch ended: print the summary. */
   close(rows: readonly JobRow[]): void;
 }
 
+/** A writable text stream such as `process.stdout`. */
 export interface Output {
+  /** Writes text as it is. */
   write(text: string): unknown;
+  /** Whether it is a terminal (live progress bars) or not (line logs). */
   isTTY?: boolean;
+  /** Terminal width, when it is one. */
   columns?: number;
 }
 

@@ -22,13 +22,21 @@ export const EXIT = {
   interrupted: 130,
 } as const;
 
+/** Settings of {@link watchJobs}. */
 export interface WatchSettings {
+  /** NDJSON on stdout instead of bars or lines. */
   json: boolean;
+  /** Per-job deadline. Defaults to none. */
   timeoutMs?: number;
+  /** Shortest wait between polls of a job. Defaults to the core's `1000`. */
   minIntervalMs?: number;
+  /** Longest wait between polls of a job. Defaults to the core's `30000`. */
   maxIntervalMs?: number;
+  /** Aborts every watch (Ctrl-C). */
   signal: AbortSignal;
+  /** Where reports go; a TTY gets live progress bars. */
   stdout: Output & NodeJS.WritableStream;
+  /** The clock for elapsed times. Defaults to `Date.now`. */
   now?: () => number;
   /** Asks the provider to cancel a job the first time this returns true for one of its snapshots. */
   cancelWhen?: (ref: JobRef, snapshot: JobSnapshot) => boolean;
@@ -36,7 +44,9 @@ export interface WatchSettings {
 
 /** What {@link watchJobs} ends with: the exit code and how each job ended. */
 export interface WatchResult {
+  /** See {@link EXIT}. */
   exitCode: number;
+  /** One row per job, in the order given. */
   rows: JobRow[];
 }
 

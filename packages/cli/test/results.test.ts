@@ -1,0 +1,157 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { type MockProviderServer, startMockProviderServer } from '@batchwatch/msw/server';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+
+const BIN = fileURLToPath(new URL('../dist/bin.js', import.meta.url));
+const KEYS = { supermetrics: 'sm_test_key', runflow: 'rf_test_token', check: 'vfy_test_key' };
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function cli(args: string[], env: Record<string, string> = {}, onSpawn?: (child: ChildProcess) => void): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, ...args], {
+      env: { PATH: process.env.PATH ?? '', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => {
+      stdout += d;
+    });
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d;
+    });
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+    onSpawn?.(child);
+  });
+}
+
+let server: MockProviderServer;
+let env: Record<string, string>;
+let baseUrls: string[];
+beforeEach(async () => {
+  server = await startMockProviderServer({ seed: 1, apiKeys: KEYS });
+  env = { SUPERMETRICS_API_KEY: KEYS.supermetrics, RUNFLOW_API_TOKEN: KEYS.runflow, CHECK_API_KEY: KEYS.check };
+  baseUrls = Object.entries(server.urls).flatMap(([p, url]) => ['--base-url', `${p}=${url}`]);
+});
+afterEach(async () => {
+  await server.close();
+});
+
+const fast = ['--min-interval', '20ms', '--max-interval', '100ms'];
+const done = { phases: [] } as const;
+const lines = (text: string) => text.trimEnd().split(/\r?\n/);
+
+describe('batchwatch results', () => {
+  it('should stream every Supermetrics row as NDJSON', async () => {
+    const id = server.mock.addJob('supermetrics', 'query', { ...done, rows: 25_000 });
+    const run = await cli(['results', `supermetrics:query:${id}`, ...baseUrls], env);
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    const items = lines(run.stdout).map((l) => JSON.parse(l));
+    expect(items).toHaveLength(25_000);
+    expect(items.map((i) => i.index)).toEqual(Array.from({ length: 25_000 }, (_, i) => i));
+    expect(items[0]).toEqual({
+      id: '0',
+      index: 0,
+      status: 'succeeded',
+      raw: { date: expect.any(String), sessions: expect.any(Number), users: expect.any(Number) },
+    });
+    expect(server.mock.requests.map((r) => r.operationId)).toEqual(Array(3).fill('getQueryStatus'));
+  });
+
+  it('should write Supermetrics rows as CSV with a header from the first row', async () => {
+    const id = server.mock.addJob('supermetrics', 'query', { ...done, rows: 12 });
+    const run = await cli(['results', `supermetrics:query:${id}`, '--format', 'csv', ...baseUrls], env);
+    expect(run.code).toBe(0);
+    const csv = lines(run.stdout);
+    expect(csv[0]).toBe('date,sessions,users');
+    expect(csv).toHaveLength(13);
+    expect(csv[1]).toMatch(/^\d{4}-\d{2}-\d{2},\d+,\d+$/);
+  });
+
+  it('should write item results as CSV with fixed columns, failures included', async () => {
+    const id = server.mock.addJob('check', 'batch', { ...done, total: 10, end: 'partially_succeeded' });
+    const run = await cli(['results', `check:batch:${id}`, '--format', 'csv', ...baseUrls], env);
+    expect(run.code).toBe(0);
+    const csv = lines(run.stdout);
+    expect(csv[0]).toBe('id,index,status,failure_code,failure_message');
+    expect(csv).toHaveLength(11);
+    expect(csv[1]).toBe('item_001,0,succeeded,,');
+    expect(csv.filter((l) => l.includes(',failed,,Verification timed out'))).toHaveLength(2);
+  });
+
+  it('should stream Runflow items and Supermetrics batch queries as NDJSON, stopping at --max', async () => {
+    const rf = server.mock.addJob('runflow', 'batch', { ...done, total: 30, end: 'partially_succeeded' });
+    const run = await cli(['results', `runflow:batch:${rf}`, '--max', '7', ...baseUrls], env);
+    expect(run.code).toBe(0);
+    const items = lines(run.stdout).map((l) => JSON.parse(l));
+    expect(items.map((i) => i.index)).toEqual([0, 1, 2, 3, 4, 5, 6]);
+    expect(items[0].raw.batch_id).toBe(rf);
+    const sm = server.mock.addJob('supermetrics', 'batch', { ...done, total: 5, end: 'partially_succeeded' });
+    const batch = await cli(['results', `supermetrics:batch:${sm}`, ...baseUrls], env);
+    const queries = lines(batch.stdout).map((l) => JSON.parse(l));
+    expect(queries.map((q) => q.id)).toEqual([1, 2, 3, 4, 5].map((n) => `${sm}_query_${n}`));
+    expect(queries.find((q) => q.status === 'failed')?.failure.code).toBe('QUERY_ACCOUNT_UNAVAILABLE');
+  });
+
+  it('should retry a results page that fails once and print each row exactly once', async () => {
+    const id = server.mock.addJob('supermetrics', 'query', {
+      ...done,
+      rows: 30_000,
+      resultFaults: [{ kind: 'server-error', at: 1 }],
+    });
+    const run = await cli(['results', `supermetrics:query:${id}`, ...baseUrls, ...fast], env);
+    expect(run.code).toBe(0);
+    const indexes = lines(run.stdout).map((l) => JSON.parse(l).index);
+    expect(indexes).toEqual(Array.from({ length: 30_000 }, (_, i) => i));
+    expect(server.mock.requests.map((r) => r.status)).toEqual([200, 500, 200, 200]);
+  });
+
+  it('should exit 1 with the reason when the job has no results yet', async () => {
+    const id = server.mock.addJob('supermetrics', 'query', { phases: [{ state: 'running', polls: 5 }] });
+    const run = await cli(['results', `supermetrics:query:${id}`, ...baseUrls], env);
+    expect(run.code).toBe(1);
+    expect(run.stdout).toBe('');
+    expect(run.stderr).toContain('has no results yet (status RUNNING)');
+  });
+
+  it('should exit 130 on Ctrl-C and send nothing after it', async () => {
+    const id = server.mock.addJob('supermetrics', 'query', {
+      ...done,
+      rows: 100_000,
+      resultFaults: [{ kind: 'slow', at: 1, delayMs: 60_000 }],
+    });
+    let sentAt = 0;
+    const run = await cli(['results', `supermetrics:query:${id}`, ...baseUrls], env, (child) => {
+      child.stdout?.once('data', () => {
+        sentAt = server.mock.requests.length;
+        child.kill('SIGINT');
+      });
+    });
+    expect(run.code).toBe(130);
+    expect(run.stderr).toContain('interrupted');
+    expect(server.mock.requests.length - sentAt).toBeLessThanOrEqual(1);
+  });
+
+  it.each([
+    [['results'], 'exactly one job reference'],
+    [['results', 'check:batch:batch_abc', 'check:batch:batch_def'], 'exactly one job reference'],
+    [['results', 'check:batch:batch_abc', '--format', 'xml'], 'invalid --format "xml": expected ndjson or csv'],
+    [['results', 'check:batch:batch_abc', '--max', '0'], 'invalid --max "0"'],
+    [['results', 'runflow:run:0190f2a4-5b6c-7d8e-9f01-23456789abcd'], 'runflow:run jobs have no results'],
+    [['results', 'runflow:batch:nope'], 'invalid id'],
+  ])('should reject %j with exit 2 before any request', async (args, message) => {
+    const run = await cli([...args, ...baseUrls], env);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain(message);
+    expect(run.stdout).toBe('');
+    expect(server.mock.requests).toHaveLength(0);
+  });
+});
