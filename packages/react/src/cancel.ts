@@ -1,0 +1,37 @@
+import { CancelNotSupportedError, type JobSnapshot, type JobSource } from '@batchwatch/core';
+import type { QueryClient } from '@tanstack/react-query';
+import { type JobPollState, type JobQueryData, jobQueryKey } from './query-options.js';
+
+/** Options of {@link cancelJob}. */
+export interface CancelJobOptions {
+  /** Aborts the cancel request. Defaults to none. */
+  signal?: AbortSignal;
+}
+
+/**
+ * Asks the provider to cancel `source`'s job `id` (`source.cancel`), then refetches its query at
+ * once with the backoff reset, so the end shows up quickly. Resolves with the snapshot after that
+ * poll (or the cancel response's, when nothing watches the job). Rejects with
+ * `CancelNotSupportedError` when the source has no `cancel`, or with the cancel request's error.
+ */
+export async function cancelJob<TRaw>(
+  queryClient: QueryClient,
+  source: JobSource<TRaw>,
+  id: string,
+  options: CancelJobOptions = {},
+): Promise<JobSnapshot<TRaw> | undefined> {
+  if (typeof source.cancel !== 'function') {
+    throw new CancelNotSupportedError(`${source.provider} ${source.kind} jobs cannot be cancelled`);
+  }
+  const signal = options.signal ?? new AbortController().signal;
+  const result = await source.cancel(id, { signal, now: () => Date.now() });
+  const queryKey = jobQueryKey(source, id);
+  const data = queryClient.getQueryData<JobQueryData<TRaw>>(queryKey);
+  if (data?.poll) {
+    // The job is about to change: restart backoff so the polls after this one come soon.
+    const cell = data.poll as JobPollState;
+    cell.handle = { ...cell.handle, unchanged: 0 };
+  }
+  await queryClient.invalidateQueries({ queryKey, exact: true });
+  return queryClient.getQueryData<JobQueryData<TRaw>>(queryKey)?.snapshot ?? result?.snapshot;
+}

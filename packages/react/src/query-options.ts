@@ -1,0 +1,243 @@
+import {
+  createJobHandle,
+  type DelaySource,
+  type JobHandle,
+  type JobSnapshot,
+  type JobSource,
+  MAX_DELAY_MS,
+  type PollOptions,
+  pollOnce,
+} from '@batchwatch/core';
+import {
+  type DataTag,
+  focusManager,
+  type QueryFunction,
+  type QueryFunctionContext,
+  type QueryMeta,
+  type QueryState,
+  queryOptions,
+  type UseQueryOptions,
+} from '@tanstack/react-query';
+
+/** The query key of a job: `['batchwatch', provider, kind, id]`. */
+export type JobQueryKey = readonly ['batchwatch', provider: string, kind: string, id: string | null];
+
+/**
+ * Where polling stands, as core's `pollOnce` left it. One object per query, updated in place on
+ * every poll, so a poll that changed nothing leaves the query's `data` identical (no re-render)
+ * while the schedule still moves on. Read it, never write it.
+ */
+export interface JobPollState {
+  /** The core handle: attempt count, backoff exponent, error budget, deadline, `nextPollAt`. */
+  handle: JobHandle;
+  /** The delay core chose after the last poll, or `null` when polling ended. */
+  delayMs: number | null;
+  /** Which schedule rule chose `delayMs` (`'server'` for a `Retry-After`), or `null`. */
+  delaySource: DelaySource | null;
+  /** The transient error the last poll failed with (it is being retried), or `undefined` after a success. */
+  pollError: unknown;
+}
+
+/** What a job query caches: the last changed snapshot and the live poll state. */
+export interface JobQueryData<TRaw = unknown> {
+  /** The last snapshot that differed from the one before (core's change rule); `progress.fraction` never goes backwards. */
+  readonly snapshot: JobSnapshot<TRaw>;
+  /** The live poll state. See {@link JobPollState}. */
+  readonly poll: Readonly<JobPollState>;
+}
+
+/** Options of {@link jobQueryOptions} and every hook: the core schedule plus a few TanStack Query settings. */
+export interface JobQueryOptions extends PollOptions {
+  /** Set to `false` to not poll. Also off while `id` is `null`, `undefined` or `''`. Defaults to `true`. */
+  enabled?: boolean;
+  /** Keep polling while the tab is hidden (TanStack `refetchIntervalInBackground`). Defaults to `false`. */
+  pollInBackground?: boolean;
+  /** How long an unused job stays cached, in ms (TanStack `gcTime`). Defaults to TanStack's `300_000`. */
+  gcTime?: number;
+  /** TanStack `meta` for the query. Defaults to none. */
+  meta?: QueryMeta;
+}
+
+const POLL_OPTION_KEYS = [
+  'minIntervalMs',
+  'initialIntervalMs',
+  'multiplier',
+  'maxIntervalMs',
+  'random',
+  'requestTimeoutMs',
+  'maxConsecutiveErrors',
+] as const satisfies readonly (keyof PollOptions)[];
+
+function pollOptionsOf(options: JobQueryOptions): Omit<PollOptions, 'timeoutMs'> {
+  const out: Omit<PollOptions, 'timeoutMs'> = {};
+  for (const key of POLL_OPTION_KEYS) {
+    if (options[key] !== undefined) (out as Record<string, unknown>)[key] = options[key];
+  }
+  return out;
+}
+
+/** The query key of `source`'s job `id`: `['batchwatch', provider, kind, id]`. Use it to invalidate or read the cache. */
+export function jobQueryKey(
+  source: Pick<JobSource<unknown>, 'provider' | 'kind'>,
+  id: string | null | undefined,
+): JobQueryKey {
+  return ['batchwatch', source.provider, source.kind, id ?? null] as const;
+}
+
+const isJobData = (value: unknown): value is JobQueryData<unknown> =>
+  typeof value === 'object' && value !== null && 'snapshot' in value && 'poll' in value;
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal.aborted) return reject(signal.reason);
+    const onAbort = () => {
+      globalThis.clearTimeout(timer);
+      reject(signal.reason);
+    };
+    const timer = globalThis.setTimeout(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+/**
+ * One poll step through core. Transient errors (network, 5xx, 429) are not thrown: with a snapshot
+ * cached they are recorded in `poll.pollError` and the next poll follows the core schedule (a
+ * 429's `Retry-After` included); before the first snapshot, this call waits out the schedule
+ * itself, so Suspense and `ensureQueryData` resolve with a snapshot. Fatal errors (400, 401, 403,
+ * 404, a spent error budget, the deadline) are thrown and end polling.
+ */
+async function pollJob<TRaw>(
+  source: JobSource<TRaw>,
+  id: string | null | undefined,
+  options: JobQueryOptions,
+  context: QueryFunctionContext<JobQueryKey>,
+): Promise<JobQueryData<TRaw>> {
+  const { client, queryKey, signal } = context;
+  const cached = client.getQueryData(queryKey);
+  const prev = isJobData(cached) ? (cached as JobQueryData<TRaw>) : undefined;
+  // `createJobHandle` throws ValidationError for a missing or invalid id before any request.
+  let handle = prev?.poll.handle ?? createJobHandle(source, id as string, { timeoutMs: options.timeoutMs });
+  const policy = { ...pollOptionsOf(options), signal, resolveOnUnsuccessful: true };
+  for (;;) {
+    const step = await pollOnce(source, handle, policy);
+    const poll: JobPollState = {
+      handle: step.handle,
+      delayMs: step.delayMs,
+      delaySource: step.delaySource,
+      pollError: step.snapshot ? undefined : step.error,
+    };
+    // The cell is shared by every version of this query's data; updating it keeps `data` stable.
+    const cell = prev ? Object.assign(prev.poll as JobPollState, poll) : poll;
+    if (step.done && step.error !== undefined) throw step.error;
+    if (step.snapshot) {
+      if (prev && step.handle.sig === handle.sig) return prev;
+      return { snapshot: step.snapshot, poll: cell };
+    }
+    if (prev) return prev;
+    handle = step.handle;
+    await sleep(step.delayMs ?? 0, signal);
+  }
+}
+
+// All of the following read the query; none has side effects, since TanStack calls them often.
+
+/** The part of a TanStack `Query` these functions read. */
+interface QueryLike {
+  state: Pick<QueryState<unknown, unknown>, 'data' | 'dataUpdatedAt' | 'status' | 'fetchStatus'>;
+}
+
+const now = () => Date.now();
+
+/** Fresh until the next scheduled poll, so a mount or a focus never polls ahead of the schedule. Forever once terminal. */
+function staleTime(query: QueryLike): number {
+  const data = query.state.data;
+  if (!isJobData(data)) return 0;
+  if (data.snapshot.isTerminal) return Number.POSITIVE_INFINITY;
+  return Math.max(0, data.poll.handle.nextPollAt - query.state.dataUpdatedAt);
+}
+
+function nextInterval(query: QueryLike, inBackground: boolean): number | false {
+  const { data, status, fetchStatus } = query.state;
+  // Fatal errors stop polling; the first load and a running poll re-arm the timer when they end.
+  if (status === 'error' || fetchStatus !== 'idle' || !isJobData(data)) return false;
+  if (data.snapshot.isTerminal || data.poll.delayMs === null) return false;
+  const remaining = data.poll.handle.nextPollAt - now();
+  if (remaining > 0) return Math.min(remaining, MAX_DELAY_MS);
+  // Due now or overdue: poll at once (TanStack reads 0 as "no interval", so 1 ms). This happens when
+  // a re-render re-arms the timer in the very millisecond it was due (a sibling job's poll, in
+  // useJobs), or after a cancelled fetch. A hidden tab waits for focus instead: the query is stale by
+  // then, so focus polls at once.
+  return inBackground || focusManager.isFocused() ? 1 : false;
+}
+
+const notAfterError = (query: QueryLike) => query.state.status !== 'error';
+
+/** Keeps the previous data object when core saw no change, so components re-render only on change. */
+function keepUnchanged(oldData: unknown, newData: unknown): unknown {
+  if (isJobData(oldData) && isJobData(newData) && oldData.snapshot === newData.snapshot) return oldData;
+  return newData;
+}
+
+/** The options {@link jobQueryOptions} returns: `useQuery`, `useSuspenseQuery`, `prefetchQuery` and `ensureQueryData` accept them. */
+export type JobQueryOptionsResult<TRaw> = Omit<
+  UseQueryOptions<JobQueryData<TRaw>, Error, JobQueryData<TRaw>, JobQueryKey>,
+  'queryKey' | 'queryFn'
+> & {
+  queryKey: DataTag<JobQueryKey, JobQueryData<TRaw>, Error>;
+  queryFn: QueryFunction<JobQueryData<TRaw>, JobQueryKey>;
+};
+
+/**
+ * TanStack Query options that watch `source`'s job `id` on the core schedule: each fetch is one
+ * `pollOnce` step, `refetchInterval` is the delay core chose (server `Retry-After` first, then
+ * backoff with jitter, clamped), polling stops on a terminal snapshot or a fatal error, and data
+ * stays `===` across polls that changed nothing. Use it with `prefetchQuery`, `ensureQueryData`,
+ * `useQuery`, `useSuspenseQuery` or `HydrationBoundary`; `data.snapshot` is the snapshot.
+ *
+ * @example
+ * await queryClient.prefetchQuery(jobQueryOptions(runflowBatch(client), batchId));
+ */
+export function jobQueryOptions<TRaw>(
+  source: JobSource<TRaw>,
+  id: string | null | undefined,
+  options: JobQueryOptions = {},
+): JobQueryOptionsResult<TRaw> {
+  const inBackground = options.pollInBackground === true;
+  const query = queryOptions({
+    queryKey: jobQueryKey(source, id),
+    queryFn: (context: QueryFunctionContext<JobQueryKey>) => pollJob(source, id, options, context),
+    enabled: options.enabled !== false && typeof id === 'string' && id !== '',
+    // Core's schedule retries transient errors; TanStack's retries would ignore Retry-After and pause in hidden tabs.
+    retry: false,
+    staleTime,
+    refetchInterval: (q) => nextInterval(q, inBackground),
+    refetchIntervalInBackground: inBackground,
+    refetchOnWindowFocus: notAfterError,
+    refetchOnReconnect: notAfterError,
+    structuralSharing: keepUnchanged,
+    ...(options.gcTime !== undefined && { gcTime: options.gcTime }),
+    ...(options.meta !== undefined && { meta: options.meta }),
+  });
+  return query as JobQueryOptionsResult<TRaw>;
+}
+
+/** {@link jobQueryOptions} for a batch source (`runflowBatch`, `checkBatch`, `supermetricsBatch`, a remote one). */
+export function batchQueryOptions<TRaw>(
+  source: JobSource<TRaw>,
+  batchId: string | null | undefined,
+  options?: JobQueryOptions,
+): JobQueryOptionsResult<TRaw> {
+  return jobQueryOptions(source, batchId, options);
+}
+
+/** {@link jobQueryOptions} for a Supermetrics query status source (`supermetricsQueryStatus`), by schedule id. */
+export function queryStatusOptions<TRaw>(
+  source: JobSource<TRaw>,
+  scheduleId: string | null | undefined,
+  options?: JobQueryOptions,
+): JobQueryOptionsResult<TRaw> {
+  return jobQueryOptions(source, scheduleId, options);
+}

@@ -1,0 +1,28 @@
+import type { JobSource } from '@batchwatch/core';
+import type { JobResult, SuspenseJobResult, UseJobOptions } from './types.js';
+import { useBaseJob, useJobQuery, useSuspenseJobQuery } from './use-base-job.js';
+
+/**
+ * Watches a batch (`runflowBatch`, `checkBatch`, `supermetricsBatch`, or a `remoteSource`) until
+ * it is terminal. Returns `{ status, progress, snapshot, isTerminal, error, nextPollAt, cancel, canCancel }`.
+ *
+ * @example
+ * const source = remoteSource('/api/batchwatch', { provider: 'runflow', kind: 'batch' });
+ * const { status, progress } = useBatch(source, batchId);
+ */
+export function useBatch<TRaw>(
+  source: JobSource<TRaw>,
+  batchId: string | null | undefined,
+  options?: UseJobOptions,
+): JobResult<TRaw> {
+  return useBaseJob(source, batchId, options, useJobQuery);
+}
+
+/** {@link useBatch} that suspends until the first snapshot. */
+export function useSuspenseBatch<TRaw>(
+  source: JobSource<TRaw>,
+  batchId: string,
+  options?: UseJobOptions,
+): SuspenseJobResult<TRaw> {
+  return useBaseJob(source, batchId, options, useSuspenseJobQuery) as SuspenseJobResult<TRaw>;
+}

@@ -1,0 +1,169 @@
+import { type JobSnapshot, type JobSource, type JobStatus, ValidationError } from '@batchwatch/core';
+import { type QueryClient, type UseQueryResult, useQueries, useQueryClient } from '@tanstack/react-query';
+import { useMemo, useRef } from 'react';
+import { cancelJob } from './cancel.js';
+import { type JobQueryData, jobQueryOptions } from './query-options.js';
+import type { JobResult, UseJobOptions } from './types.js';
+
+/** One job for {@link useJobs}: a source and an id (`null` or `undefined` skips it). */
+export interface JobSpec<TRaw = unknown> {
+  source: JobSource<TRaw>;
+  id: string | null | undefined;
+}
+
+/** The raw type of a {@link JobSpec}. */
+export type SpecRaw<TSpec> = TSpec extends JobSpec<infer TRaw> ? TRaw : never;
+
+/** Progress summed over several jobs. */
+export interface AggregateProgress {
+  /** Items that reached an end, over every job with a snapshot. */
+  completed: number;
+  /** Of `completed`, the failed ones. */
+  failed: number;
+  /** Items over every job, or `null` while any job's total is unknown (or it has no snapshot yet). */
+  total: number | null;
+  /**
+   * The mean of the jobs' fractions, counting a terminal job as `1` and a job without a snapshot or
+   * a known fraction as `0`; `null` for no jobs. It never goes backwards while the list is the same.
+   */
+  fraction: number | null;
+}
+
+/** What {@link useJobs} returns. The object is `===` across polls that changed none of the jobs. */
+export interface JobsResult<TJobs extends readonly JobSpec<unknown>[]> {
+  /** One {@link JobResult} per job, in order, each typed from its source. */
+  readonly jobs: { -readonly [K in keyof TJobs]: JobResult<SpecRaw<TJobs[K]>> };
+  /** Progress summed over the jobs. */
+  readonly progress: AggregateProgress;
+  /** How many jobs are in each status; `pending` counts jobs without a snapshot yet. */
+  readonly counts: Readonly<Record<JobStatus | 'pending', number>>;
+  /** Whether every job is terminal (`true` for an empty list). */
+  readonly allTerminal: boolean;
+  /** Whether every job is terminal or stopped with an error. */
+  readonly allSettled: boolean;
+  /** Whether any job is fetching its first snapshot. */
+  readonly isLoading: boolean;
+  /** The first job's fatal error, or `null`. */
+  readonly error: Error | null;
+}
+
+interface JobState {
+  data: JobQueryData<unknown> | undefined;
+  error: Error | null;
+  isLoading: boolean;
+}
+
+// Module-level, so TanStack keeps the combined array (and its parts) `===` while nothing changed.
+function pickStates(results: UseQueryResult<JobQueryData<unknown>, Error>[]): JobState[] {
+  return results.map((r) => ({ data: r.data, error: r.error, isLoading: r.isLoading }));
+}
+
+const emptyCounts = (): Record<JobStatus | 'pending', number> => ({
+  pending: 0,
+  queued: 0,
+  running: 0,
+  succeeded: 0,
+  partially_succeeded: 0,
+  failed: 0,
+  cancelled: 0,
+  unknown: 0,
+});
+
+/**
+ * Watches several jobs at once (each on its own core schedule, deduplicated with every other
+ * watcher of the same job) and sums their progress.
+ *
+ * @example
+ * const { jobs, progress, counts, allTerminal } = useJobs([
+ *   { source: runflow, id: 'b1' },
+ *   { source: check, id: 'batch_2' },
+ * ]);
+ */
+export function useJobs<const TJobs extends readonly JobSpec<unknown>[]>(
+  jobs: TJobs,
+  options?: UseJobOptions,
+): JobsResult<TJobs> {
+  const { queryClient, ...queryOptions } = options ?? {};
+  const client: QueryClient = useQueryClient(queryClient);
+  const states = useQueries(
+    {
+      queries: jobs.map((job) => jobQueryOptions(job.source, job.id, queryOptions)),
+      combine: pickStates,
+    },
+    client,
+  );
+  // The latest jobs, for cancel(): callers usually pass a new array (and sources) every render.
+  const live = useRef(jobs);
+  live.current = jobs;
+  const keys = jobs.map((job) => JSON.stringify([job.source.provider, job.source.kind, job.id ?? null])).join('\n');
+
+  // `keys` stands for the jobs' identities (read through `live`): a new array of the same jobs keeps the result.
+  // biome-ignore lint/correctness/useExhaustiveDependencies: keys is the identity of the job list read through `live`
+  return useMemo(() => {
+    const specs = live.current;
+    let completed = 0;
+    let failed = 0;
+    let total: number | null = 0;
+    let fractionSum = 0;
+    let allTerminal = true;
+    let allSettled = true;
+    let isLoading = false;
+    let error: Error | null = null;
+    const counts = emptyCounts();
+    const results = states.map((state, index) => {
+      const spec = specs[index] as JobSpec<unknown>;
+      const snapshot = state.data?.snapshot;
+      const poll = state.data?.poll;
+      if (snapshot) {
+        counts[snapshot.status]++;
+        completed += snapshot.progress.completed;
+        failed += snapshot.progress.failed;
+        total = total === null || snapshot.progress.total === null ? null : total + snapshot.progress.total;
+        fractionSum += snapshot.isTerminal ? 1 : (snapshot.progress.fraction ?? 0);
+      } else {
+        counts.pending++;
+        total = null;
+      }
+      if (!snapshot?.isTerminal) allTerminal = false;
+      if (!snapshot?.isTerminal && state.error === null) allSettled = false;
+      isLoading ||= state.isLoading;
+      error ??= state.error;
+      const { source, id } = spec;
+      const result: JobResult<unknown> = {
+        snapshot,
+        status: snapshot?.status,
+        progress: snapshot?.progress,
+        isTerminal: snapshot?.isTerminal ?? false,
+        error: state.error,
+        isLoading: state.isLoading,
+        // Not tracked per poll here: read inside a component that re-renders for another reason.
+        get nextPollAt() {
+          if (!poll || state.error !== null || snapshot?.isTerminal || poll.delayMs === null) return null;
+          return poll.handle.nextPollAt;
+        },
+        get pollError() {
+          return poll?.pollError;
+        },
+        canCancel: typeof source.cancel === 'function',
+        cancel: (): Promise<JobSnapshot<unknown> | undefined> =>
+          typeof id === 'string' && id !== ''
+            ? cancelJob(client, source, id)
+            : Promise.reject(new ValidationError('id', 'a non-empty string (there is no job to cancel)')),
+        refetch: async () => {
+          await client.refetchQueries({ queryKey: jobQueryOptions(source, id).queryKey, exact: true });
+        },
+      };
+      return result;
+    });
+    const n = states.length;
+    return {
+      jobs: results as JobsResult<TJobs>['jobs'],
+      progress: { completed, failed, total, fraction: n === 0 ? null : fractionSum / n },
+      counts,
+      allTerminal,
+      allSettled,
+      isLoading,
+      error,
+    };
+  }, [states, client, keys]);
+}
