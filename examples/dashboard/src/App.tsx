@@ -1,0 +1,332 @@
+import {
+  type JobResult,
+  type JobSnapshot,
+  type JobStatus,
+  type RemoteJobSource,
+  remoteSource,
+  type UseJobOptions,
+  useBatch,
+  useJobs,
+} from '@batchwatch/react';
+import { useQuery } from '@tanstack/react-query';
+import { type ReactNode, useEffect, useMemo, useRef, useState } from 'react';
+
+/** One row of `GET /api/jobs` (see server.mjs). */
+export interface DashboardJob {
+  provider: string;
+  kind: string;
+  id: string;
+  label: string;
+  cancellable: boolean;
+}
+
+interface JobList {
+  jobs: DashboardJob[];
+  speed: number;
+}
+
+interface WatchedJob {
+  job: DashboardJob;
+  source: RemoteJobSource;
+}
+
+// Every request of this page goes to its own server: the job list and the job status handler.
+const api = remoteSource('/api/batchwatch');
+
+// The same options for the header (useJobs) and the rows (useBatch): both watch one shared query per job.
+const POLL: UseJobOptions = { minIntervalMs: 500, initialIntervalMs: 1_000, maxIntervalMs: 5_000 };
+
+const STATUS_LABEL: Record<JobStatus, string> = {
+  queued: 'queued',
+  running: 'running',
+  succeeded: 'succeeded',
+  partially_succeeded: 'partially succeeded',
+  failed: 'failed',
+  cancelled: 'cancelled',
+  unknown: 'unknown',
+};
+const STATUS_ORDER: readonly JobStatus[] = [
+  'running',
+  'queued',
+  'succeeded',
+  'partially_succeeded',
+  'failed',
+  'cancelled',
+  'unknown',
+];
+
+const PROVIDER_NAME: Record<string, string> = { supermetrics: 'Supermetrics', runflow: 'Runflow', check: 'Check' };
+const providerName = (provider: string) => PROVIDER_NAME[provider] ?? provider;
+
+async function fetchJobs(): Promise<JobList> {
+  const response = await fetch('/api/jobs', { headers: { accept: 'application/json' } });
+  if (!response.ok) throw new Error(`GET /api/jobs answered ${response.status}`);
+  const body = (await response.json()) as Partial<JobList>;
+  if (!Array.isArray(body.jobs)) throw new Error('GET /api/jobs sent no job list');
+  return { jobs: body.jobs, speed: typeof body.speed === 'number' ? body.speed : 1 };
+}
+
+/** The current time, updated every `intervalMs`: elapsed times and poll countdowns move with it. */
+function useNow(intervalMs: number): number {
+  const [now, setNow] = useState(Date.now);
+  useEffect(() => {
+    const timer = setInterval(() => setNow(Date.now()), intervalMs);
+    return () => clearInterval(timer);
+  }, [intervalMs]);
+  return now;
+}
+
+function formatDuration(ms: number): string {
+  const seconds = Math.max(0, Math.floor(ms / 1000));
+  if (seconds < 60) return `${seconds} s`;
+  const minutes = Math.floor(seconds / 60);
+  if (minutes < 60) return `${minutes} m ${String(seconds % 60).padStart(2, '0')} s`;
+  return `${Math.floor(minutes / 60)} h ${String(minutes % 60).padStart(2, '0')} m`;
+}
+
+const percent = (fraction: number | null | undefined) =>
+  fraction === null || fraction === undefined ? null : Math.round(fraction * 100);
+
+function ProgressBar({ fraction, status, label }: { fraction: number | null; status: string; label: string }) {
+  const value = percent(fraction);
+  return (
+    <div
+      className={`bar bar-${status}${value === null ? ' bar-indeterminate' : ''}`}
+      role="progressbar"
+      aria-label={label}
+      aria-valuemin={0}
+      aria-valuemax={100}
+      aria-valuenow={value ?? undefined}
+    >
+      <div className="bar-fill" style={{ width: `${value ?? 100}%` }} />
+    </div>
+  );
+}
+
+function StatusBadge({
+  status,
+  error,
+  rawStatus,
+}: {
+  status: JobStatus | undefined;
+  error: Error | null;
+  rawStatus?: string | null;
+}) {
+  if (error) return <span className="badge badge-error">error</span>;
+  if (!status) return <span className="badge badge-loading">loading</span>;
+  return (
+    <span className={`badge badge-${status}`} title={rawStatus ? `the provider said ${rawStatus}` : undefined}>
+      {STATUS_LABEL[status]}
+    </span>
+  );
+}
+
+function elapsed(snapshot: JobSnapshot<unknown> | undefined, firstSeen: number, now: number): string {
+  if (!snapshot) return '—';
+  const from = Date.parse(snapshot.timestamps.createdAt ?? '') || firstSeen;
+  const finished = Date.parse(snapshot.timestamps.finishedAt ?? '');
+  const to = snapshot.isTerminal ? finished || snapshot.observedAt : now;
+  return formatDuration(to - from);
+}
+
+function nextPoll(result: JobResult<unknown>, now: number): string {
+  if (result.error) return 'stopped';
+  if (result.isTerminal) return 'done';
+  const at = result.nextPollAt;
+  if (at === null) return '—';
+  const inMs = at - now;
+  return inMs <= 50 ? 'now' : `in ${(inMs / 1000).toFixed(1)} s`;
+}
+
+function CancelButton({ job, result }: { job: DashboardJob; result: JobResult<unknown> }) {
+  const [pending, setPending] = useState(false);
+  const [failure, setFailure] = useState<string | null>(null);
+  if (!result.canCancel) {
+    const why = `${providerName(job.provider)} ${job.kind} jobs cannot be cancelled: the provider has no cancel API`;
+    return (
+      <span className="tip" title={why}>
+        <button type="button" className="cancel" disabled aria-label={`Cancel ${job.label} (not supported)`}>
+          Cancel
+        </button>
+      </span>
+    );
+  }
+  const onCancel = () => {
+    setPending(true);
+    setFailure(null);
+    result.cancel().then(
+      () => setPending(false),
+      (error: unknown) => {
+        setPending(false);
+        setFailure(error instanceof Error ? error.message : String(error));
+      },
+    );
+  };
+  return (
+    <span className="tip" title={failure ?? undefined}>
+      <button
+        type="button"
+        className={`cancel${failure ? ' cancel-failed' : ''}`}
+        disabled={pending || result.isTerminal || !result.status}
+        onClick={onCancel}
+        aria-label={`Cancel ${job.label}`}
+      >
+        {pending ? 'Cancelling…' : failure ? 'Retry cancel' : 'Cancel'}
+      </button>
+    </span>
+  );
+}
+
+function JobRow({ job, source, now }: WatchedJob & { now: number }) {
+  const result = useBatch(source, job.id, POLL);
+  const firstSeen = useRef(Date.now()).current;
+  const { snapshot, status, progress, error } = result;
+  const total = progress?.total ?? null;
+  return (
+    <tr data-job-id={job.id} data-provider={job.provider} data-status={error ? 'error' : (status ?? 'loading')}>
+      <td>
+        <span className={`provider provider-${job.provider}`}>{providerName(job.provider)}</span>
+      </td>
+      <td className="kind">{job.kind}</td>
+      <td className="job">
+        <div className="job-label">{job.label}</div>
+        <code className="job-id" title={job.id}>
+          {job.id}
+        </code>
+        {error && <div className="job-error">{error.message}</div>}
+      </td>
+      <td>
+        <StatusBadge status={status} error={error} rawStatus={snapshot?.rawStatus} />
+      </td>
+      <td>
+        <div className="progress">
+          <ProgressBar
+            fraction={progress?.fraction ?? null}
+            status={error ? 'error' : (status ?? 'loading')}
+            label={`${job.label} progress`}
+          />
+          <span className="percent">{percent(progress?.fraction) ?? '—'}%</span>
+        </div>
+      </td>
+      <td className="counts">
+        {progress ? (
+          <>
+            <span>
+              {progress.completed}/{total ?? '?'}
+            </span>
+            {progress.failed > 0 && <span className="failed-count">{progress.failed} failed</span>}
+          </>
+        ) : (
+          '—'
+        )}
+      </td>
+      <td
+        className="num"
+        title={snapshot?.timestamps.createdAt ? 'since the job was created' : 'since this page first saw it'}
+      >
+        {elapsed(snapshot, firstSeen, now)}
+      </td>
+      <td className={`num next${result.pollError ? ' retrying' : ''}`}>
+        {nextPoll(result, now)}
+        {result.pollError ? <span title={String(result.pollError)}> (retrying)</span> : null}
+      </td>
+      <td className="action">
+        <CancelButton job={job} result={result} />
+      </td>
+    </tr>
+  );
+}
+
+function Summary({ watched }: { watched: readonly WatchedJob[] }) {
+  const all = useJobs(
+    watched.map(({ job, source }) => ({ source, id: job.id })),
+    POLL,
+  );
+  const finished = watched.length - all.counts.pending - all.counts.queued - all.counts.running - all.counts.unknown;
+  const value = percent(all.progress.fraction);
+  return (
+    <section className="summary" aria-label="All jobs">
+      <div className="summary-progress">
+        <div className="summary-numbers">
+          <strong>{value ?? 0}%</strong> overall · {finished} of {watched.length} jobs finished ·{' '}
+          {all.progress.completed}
+          {all.progress.total === null ? '' : `/${all.progress.total}`} items
+          {all.progress.failed > 0 ? `, ${all.progress.failed} failed` : ''}
+        </div>
+        <ProgressBar
+          fraction={all.progress.fraction}
+          status={all.allTerminal ? 'succeeded' : 'running'}
+          label="Overall progress"
+        />
+      </div>
+      <ul className="chips">
+        {STATUS_ORDER.filter((s) => all.counts[s] > 0).map((s) => (
+          <li key={s} className={`badge badge-${s}`}>
+            {all.counts[s]} {STATUS_LABEL[s]}
+          </li>
+        ))}
+        {all.counts.pending > 0 && <li className="badge badge-loading">{all.counts.pending} loading</li>}
+      </ul>
+    </section>
+  );
+}
+
+function Dashboard({ list }: { list: JobList }) {
+  const now = useNow(250);
+  const watched = useMemo(
+    () => list.jobs.map((job) => ({ job, source: api(job.provider, job.kind, { cancellable: job.cancellable }) })),
+    [list.jobs],
+  );
+  return (
+    <>
+      <Summary watched={watched} />
+      <table className="jobs">
+        <thead>
+          <tr>
+            <th>Provider</th>
+            <th>Kind</th>
+            <th>Job</th>
+            <th>Status</th>
+            <th>Progress</th>
+            <th>Items</th>
+            <th className="num">Elapsed</th>
+            <th className="num">Next poll</th>
+            <th>
+              <span className="sr-only">Actions</span>
+            </th>
+          </tr>
+        </thead>
+        <tbody>
+          {watched.map(({ job, source }) => (
+            <JobRow key={`${job.provider}/${job.kind}/${job.id}`} job={job} source={source} now={now} />
+          ))}
+        </tbody>
+      </table>
+      <footer>
+        This page talks only to its own server (<code>/api/jobs</code>, <code>/api/batchwatch</code>); the provider keys
+        stay there. Mock providers run at {list.speed}× speed.
+      </footer>
+    </>
+  );
+}
+
+function Shell({ children }: { children: ReactNode }) {
+  return (
+    <main>
+      <header className="top">
+        <h1>batchwatch</h1>
+        <p>Supermetrics, Runflow and Check jobs, watched with @batchwatch/react</p>
+      </header>
+      {children}
+    </main>
+  );
+}
+
+export function App() {
+  const list = useQuery({ queryKey: ['dashboard', 'jobs'], queryFn: fetchJobs, staleTime: Number.POSITIVE_INFINITY });
+  let body: ReactNode;
+  if (list.error) body = <p className="notice notice-error">Cannot load the job list: {list.error.message}</p>;
+  else if (!list.data) body = <p className="notice">Loading jobs…</p>;
+  else body = <Dashboard list={list.data} />;
+  return <Shell>{body}</Shell>;
+}

@@ -1,0 +1,143 @@
+// End to end: the built page, served by server.mjs, in Debian's headless Chromium (playwright-core).
+// The root `pnpm test` builds first (turbo), which runs `vite build` here; .ci/run installs chromium.
+import { existsSync } from 'node:fs';
+import { copyFile, mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { type Browser, chromium, type Request } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type DashboardServer, start } from '../server.mjs';
+
+const CHROMIUM = process.env.BATCHWATCH_CHROMIUM ?? '/usr/bin/chromium';
+const ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+const here = fileURLToPath(new URL('..', import.meta.url));
+const RESULTS = join(here, 'test-results');
+
+let dashboard: DashboardServer;
+let browser: Browser | undefined;
+
+beforeAll(async () => {
+  // speed 4: the quick Check batch ends in ~1.5 s, the long one runs for a minute (time to cancel it).
+  dashboard = await start({ port: 0, speed: 4 });
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await dashboard?.close();
+});
+
+describe('dashboard server', () => {
+  it('lists the jobs of all three providers, without keys', async () => {
+    const response = await fetch(`${dashboard.url}/api/jobs`);
+    const text = await response.text();
+    const { jobs } = JSON.parse(text) as { jobs: DashboardServer['jobs'] };
+    expect(new Set(jobs.map((job) => job.provider))).toEqual(new Set(['supermetrics', 'runflow', 'check']));
+    expect(jobs.filter((job) => job.cancellable).map((job) => `${job.provider} ${job.kind}`)).toEqual([
+      'check batch',
+      'supermetrics batch',
+      'check batch',
+    ]);
+    for (const key of Object.values(dashboard.keys)) expect(text).not.toContain(key);
+  });
+
+  it('serves only the jobs it created, and nothing outside dist/', async () => {
+    const other = await fetch(`${dashboard.url}/api/batchwatch/jobs/check/batch/batch_000000000000`);
+    expect(other.status).toBe(403);
+    const job = dashboard.jobs.find((j) => j.provider === 'runflow');
+    const cancel = await fetch(`${dashboard.url}/api/batchwatch/jobs/runflow/batch/${job?.id}/cancel`, {
+      method: 'POST',
+    });
+    expect(cancel.status).toBe(405);
+    expect(((await cancel.json()) as { error: { code: string } }).error.code).toBe('cancel_not_supported');
+    expect((await fetch(`${dashboard.url}/%2e%2e/server.mjs`)).status).toBe(404);
+    const page = await fetch(dashboard.url);
+    expect(page.headers.get('content-security-policy')).toContain("connect-src 'self'");
+  });
+});
+
+describe('dashboard in headless Chromium', () => {
+  it('runs a job to 100%, cancels another, and never sends a provider key', async () => {
+    if (!existsSync(CHROMIUM)) {
+      throw new Error(`Chromium not found at ${CHROMIUM}: install Debian chromium: apt-get install -y chromium`);
+    }
+    // launch() gives Chromium a fresh, empty profile (--user-data-dir) in a temp folder and removes it on close.
+    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ARGS });
+    const context = await browser.newContext({ viewport: { width: 1240, height: 560 }, deviceScaleFactor: 1 });
+    const requests: Request[] = [];
+    context.on('request', (request) => requests.push(request));
+    const page = await context.newPage();
+    const problems: string[] = [];
+    page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
+    page.on('console', (message) => {
+      if (message.type() === 'error') problems.push(`console error: ${message.text()}`);
+    });
+
+    await page.goto(dashboard.url);
+    const rows = page.locator('tbody tr');
+    await expect.poll(() => rows.count(), { timeout: 15_000 }).toBe(dashboard.jobs.length);
+
+    // The quick Check batch reaches 100% and succeeds.
+    const quick = dashboard.jobs[0]!;
+    const quickRow = page.locator(`tr[data-job-id="${quick.id}"]`);
+    await page.locator(`tr[data-job-id="${quick.id}"][data-status="succeeded"]`).waitFor({ timeout: 20_000 });
+    await expect
+      .poll(() => quickRow.getByRole('progressbar').getAttribute('aria-valuenow'), { timeout: 5_000 })
+      .toBe('100');
+    expect(await quickRow.locator('.badge').textContent()).toBe('succeeded');
+
+    // Runflow has no cancel: its button is disabled, with the reason as a tooltip.
+    const runflowRow = page.locator(`tr[data-provider="runflow"]`).first();
+    expect(await runflowRow.getByRole('button').isDisabled()).toBe(true);
+    expect(await runflowRow.locator('.tip').getAttribute('title')).toMatch(/cannot be cancelled/);
+
+    // Cancel the long Check batch once it runs.
+    const long = dashboard.jobs.find((job) => job.label.includes('(long)'))!;
+    const longRow = page.locator(`tr[data-job-id="${long.id}"]`);
+    await page.locator(`tr[data-job-id="${long.id}"][data-status="running"]`).waitFor({ timeout: 20_000 });
+    await longRow.getByRole('button', { name: /^Cancel / }).click();
+    await page.locator(`tr[data-job-id="${long.id}"][data-status="cancelled"]`).waitFor({ timeout: 20_000 });
+    expect(await longRow.locator('.badge').textContent()).toBe('cancelled');
+    expect(await longRow.getByRole('button').isDisabled()).toBe(true);
+    expect(dashboard.providers.mock.job(long.id)?.cancelled).toBe(true);
+
+    // Let the failing Runflow batch end too, so the screenshot shows every kind of ending.
+    await page.locator('tr[data-status="failed"]').first().waitFor({ timeout: 20_000 });
+    await mkdir(RESULTS, { recursive: true });
+    await page.screenshot({ path: join(RESULTS, 'dashboard.png'), fullPage: true });
+    if (process.env.UPDATE_SCREENSHOT === '1') {
+      await copyFile(join(RESULTS, 'dashboard.png'), join(here, 'screenshot.png'));
+    }
+
+    // Everything the page asked for went to its own server, never to a provider, and carried no key.
+    const origin = new URL(dashboard.url).origin;
+    const providersPort = new URL(dashboard.providersUrl).port;
+    expect(requests.length).toBeGreaterThan(10);
+    expect(requests.some((r) => r.url().includes('/api/batchwatch/jobs/check/batch/') && r.method() === 'POST')).toBe(
+      true,
+    );
+    for (const request of requests) {
+      const url = request.url();
+      expect(new URL(url).origin, url).toBe(origin);
+      expect(url).not.toContain(`:${providersPort}`);
+      // allHeaders(): what went on the wire, cookies included (headers() leaves some out).
+      const headers = await request.allHeaders();
+      expect(Object.keys(headers).map((h) => h.toLowerCase())).not.toContain('authorization');
+      const sent = `${url}\n${JSON.stringify(headers)}\n${request.postData() ?? ''}`;
+      for (const key of Object.values(dashboard.keys)) expect(sent).not.toContain(key);
+    }
+    // ...while the server did poll the providers, with its keys (the mock answers 401 to anything else).
+    const upstream = dashboard.providers.mock.requests;
+    expect(new Set(upstream.map((r) => r.provider))).toEqual(new Set(['supermetrics', 'runflow', 'check']));
+    expect(upstream.filter((r) => r.status === 401)).toEqual([]);
+    expect(problems).toEqual([]);
+  });
+});
