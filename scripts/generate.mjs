@@ -115,6 +115,22 @@ function paramRules(doc) {
   return rules;
 }
 
+const ROOT_DOCS = {
+  paths: 'Every path of the spec: its operations by HTTP method.',
+  webhooks: 'The requests the provider sends to your endpoints.',
+  components: 'Reusable schemas, parameters, responses and headers of the spec.',
+  $defs: 'JSON Schema `$defs` of the spec (none).',
+  operations: 'Every operation of the spec by `operationId`: parameters, request body and responses.',
+};
+
+// openapi-typescript emits the root interfaces without comments; document them for the API reference.
+function documentRoots(code) {
+  return code.replace(
+    /^export (interface|type) (paths|webhooks|components|\$defs|operations)\b/gm,
+    (m, _kind, name) => `/** ${ROOT_DOCS[name]} */\n${m}`,
+  );
+}
+
 let drift = 0;
 for (const [name, api] of Object.entries(config.apis)) {
   if (only.length > 0 && !only.includes(name)) continue;
@@ -149,7 +165,7 @@ for (const [name, api] of Object.entries(config.apis)) {
     '',
   ].join('\n');
   for (const [path, text] of [
-    [outPath, `${header}${astToString(ast)}\n${openEnums.declarations()}`],
+    [outPath, `${header}${documentRoots(astToString(ast))}\n${openEnums.declarations()}`],
     [rulesPath, rulesText],
   ]) {
     const rel = relative(root, path);

@@ -1,0 +1,143 @@
+#!/usr/bin/env node
+// The packed-consumer test: packs every public package the way npm users get it, installs the
+// tarballs into a fresh project outside the workspace (no workspace links), then runs an ESM script
+// that imports every package and waits for a job on the mock server, and typechecks a TypeScript
+// file against the public types with moduleResolution bundler and node16.
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = resolve(fileURLToPath(new URL('..', import.meta.url)));
+const work = mkdtempSync(join(tmpdir(), 'bw-consumer-'));
+const tarballs = join(work, 'tarballs');
+const app = join(work, 'app');
+mkdirSync(tarballs);
+mkdirSync(app);
+const run = (cmd, args, cwd) =>
+  execFileSync(cmd, args, { cwd, stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8' });
+
+const rootPkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+const catalog = readFileSync(join(root, 'pnpm-workspace.yaml'), 'utf8');
+const pin = (name) => {
+  const m = new RegExp(`^\\s+"?${name.replace('/', '\\/')}"?:\\s*(\\S+)`, 'm').exec(catalog);
+  return m ? m[1] : rootPkg.devDependencies[name];
+};
+
+const packages = [];
+for (const dir of readdirSync(join(root, 'packages'))) {
+  const pkg = JSON.parse(readFileSync(join(root, 'packages', dir, 'package.json'), 'utf8'));
+  if (pkg.private) continue;
+  const out = run('pnpm', ['pack', '--pack-destination', tarballs], join(root, 'packages', dir))
+    .trim()
+    .split('\n')
+    .at(-1);
+  packages.push({ name: pkg.name, tarball: out });
+}
+const file = (p) => `file:${p.tarball}`;
+const deps = Object.fromEntries(packages.map((p) => [p.name, file(p)]));
+writeFileSync(
+  join(app, 'package.json'),
+  JSON.stringify(
+    {
+      name: 'batchwatch-consumer',
+      private: true,
+      type: 'module',
+      dependencies: {
+        ...deps,
+        msw: pin('msw'),
+        react: pin('react'),
+        'react-dom': pin('react-dom'),
+        '@tanstack/react-query': pin('"@tanstack/react-query"') ?? '5.108.0',
+      },
+      devDependencies: {
+        typescript: pin('typescript'),
+        '@types/node': rootPkg.devDependencies['@types/node'],
+        '@types/react': '19.3.0',
+      },
+      // Workspace dependencies between our packages must resolve to the tarballs too.
+      overrides: deps,
+    },
+    null,
+    2,
+  ),
+);
+console.log(`packed ${packages.length} packages: ${packages.map((p) => p.name).join(', ')}`);
+run('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error'], app);
+
+const has = (name) => packages.some((p) => p.name === name);
+writeFileSync(
+  join(app, 'smoke.mjs'),
+  `
+import * as core from '@batchwatch/core';
+import * as supermetrics from '@batchwatch/supermetrics-client';
+import * as check from '@batchwatch/check-client';
+import { createRunflowClient, runflowBatch } from '@batchwatch/runflow-client';
+import * as msw from '@batchwatch/msw';
+import { startMockProviderServer, script } from '@batchwatch/msw/server';
+import * as cli from '@batchwatch/cli';
+${has('@batchwatch/react') ? "import * as react from '@batchwatch/react';" : 'const react = { skipped: true };'}
+for (const [name, mod] of Object.entries({ core, supermetrics, check, msw, cli, react })) {
+  if (Object.keys(mod).length === 0) throw new Error(name + ' exports nothing');
+}
+const server = await startMockProviderServer({ seed: 3, apiKeys: { runflow: 'consumer-token' } });
+try {
+  const id = server.mock.addJob('runflow', 'batch', script.lifecycle({ queuedPolls: 1, progress: [0.5, 1] }));
+  const client = createRunflowClient({ apiKey: 'consumer-token', baseUrl: server.urls.runflow });
+  const final = await core.waitForJob(runflowBatch(client), id, { minIntervalMs: 10, initialIntervalMs: 10, timeoutMs: 10_000 });
+  if (final.status !== 'succeeded') throw new Error('unexpected status ' + final.status);
+  console.log('waitForJob from the packed packages:', final.status, final.progress.completed + '/' + final.progress.total);
+} finally {
+  await server.close();
+}
+`,
+);
+console.log(run('node', ['smoke.mjs'], app).trim());
+
+writeFileSync(
+  join(app, 'types.ts'),
+  `
+import { type JobSnapshot, type JobStatus, ValidationError, waitForJob, watchJob } from '@batchwatch/core';
+import { checkBatch, createCheckClient, type CheckBatch } from '@batchwatch/check-client';
+import { createRunflowClient, runflowBatch, type RunflowBatch } from '@batchwatch/runflow-client';
+import { createSupermetricsClient, supermetricsQueryStatus } from '@batchwatch/supermetrics-client';
+import { startMockProviderServer } from '@batchwatch/msw/server';
+
+const runflow = createRunflowClient({ apiKey: 'k' });
+const snapshot: Promise<JobSnapshot<RunflowBatch>> = waitForJob(runflowBatch(runflow), 'id');
+const check = createCheckClient({ apiKey: 'vfy_k' });
+const watch = watchJob(checkBatch(check), 'batch_1');
+const raw: Promise<CheckBatch> = watch.done.then((s) => s.raw);
+const status: JobStatus = 'partially_succeeded';
+const sm = createSupermetricsClient({ apiKey: 'k' });
+void sm.GET('/query/status', { params: { query: { json: { schedule_id: 'abc' } } } });
+void supermetricsQueryStatus(sm);
+void startMockProviderServer;
+// @ts-expect-error: not a JobStatus
+const wrong: JobStatus = 'done';
+export { snapshot, raw, status, wrong, ValidationError };
+`,
+);
+const base = {
+  strict: true,
+  noEmit: true,
+  skipLibCheck: false,
+  target: 'ES2022',
+  lib: ['ES2022', 'DOM'],
+  types: ['node'],
+};
+for (const [label, options] of [
+  ['bundler', { module: 'ESNext', moduleResolution: 'bundler' }],
+  ['node16', { module: 'node16', moduleResolution: 'node16' }],
+]) {
+  writeFileSync(
+    join(app, `tsconfig.${label}.json`),
+    JSON.stringify({ compilerOptions: { ...base, ...options }, files: ['types.ts'] }),
+  );
+  run(join(app, 'node_modules/.bin/tsc'), ['-p', `tsconfig.${label}.json`], app);
+  console.log(`tsc --noEmit (moduleResolution ${label}, skipLibCheck false): ok`);
+}
+console.log(run(join(app, 'node_modules/.bin/batchwatch'), ['--version'], app).trim());
+rmSync(work, { recursive: true, force: true });
+console.log('packed-consumer: ok');
