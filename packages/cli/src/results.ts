@@ -6,20 +6,27 @@ import { EXIT } from './watch.js';
 
 /** The output formats of `batchwatch results`. */
 export const RESULT_FORMATS = ['ndjson', 'csv'] as const;
+/** An output format of `batchwatch results`: `ndjson` (one item per line) or `csv`. */
 export type ResultFormat = (typeof RESULT_FORMATS)[number];
 
 /** The CSV columns of item results (every kind but Supermetrics query rows). */
 export const ITEM_COLUMNS = ['id', 'index', 'status', 'failure_code', 'failure_message'] as const;
 
+/** Settings of the `batchwatch results` command. */
 export interface ResultsSettings {
+  /** How items are written. */
   format: ResultFormat;
   /** Stop after this many items; no further page is requested. */
   max?: number;
   /** Aborted on Ctrl-C. */
   signal: AbortSignal;
+  /** Where items go, as they stream. */
   stdout: Output & NodeJS.WritableStream;
+  /** Where errors go. */
   stderr: Output;
+  /** Shortest wait before retrying a failed page. Defaults to the core's `1000`. */
   minIntervalMs?: number;
+  /** Longest wait before retrying a failed page. Defaults to the core's `30000`. */
   maxIntervalMs?: number;
 }
 

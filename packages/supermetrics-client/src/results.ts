@@ -165,7 +165,7 @@ async function resultsPage(
 }
 
 /**
- * Every per-query `status_code` of a batch and its {@link ItemStatus}. A query still `QUEUED` or
+ * Every per-query `status_code` of a batch and its `ItemStatus`. A query still `QUEUED` or
  * `RUNNING` in a `STOPPED` batch never runs: {@link supermetricsBatchQueries} reports it `cancelled`.
  */
 export const supermetricsBatchQueryStatusTable: ItemStatusTable<KnownBatchQueryStatusCode> = {
