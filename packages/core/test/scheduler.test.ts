@@ -86,6 +86,48 @@ describe('createJobScheduler concurrency', () => {
     expect(source.calls.map((c) => c.at)).toEqual([0, 100, 200, 300]);
     await scheduler.close();
   });
+
+  it('should not bank rate slots missed while the event loop was blocked', async () => {
+    // A clock whose timers fire late, all at once, as after a long synchronous stall.
+    let now = 0;
+    let timers: { at: number; fn: () => void; id: number }[] = [];
+    let ids = 0;
+    const clock = {
+      now: () => now,
+      setTimeout: (fn: () => void, ms: number) => {
+        const id = ids++;
+        timers.push({ at: now + ms, fn, id });
+        return id;
+      },
+      clearTimeout: (id: unknown) => {
+        timers = timers.filter((t) => t.id !== id);
+      },
+    };
+    const runDue = async (at: number) => {
+      now = at;
+      for (;;) {
+        const due = timers.filter((t) => t.at <= now).sort((x, y) => x.at - y.at);
+        if (due.length === 0) break;
+        timers = timers.filter((t) => !due.includes(t));
+        for (const t of due) t.fn();
+        await vi.advanceTimersByTimeAsync(0);
+      }
+    };
+    const source = fakeSource([running]);
+    const scheduler = createJobScheduler({ clock, perProvider: { fake: { requestsPerSecond: 10 } } });
+    for (const id of ['a', 'b', 'c', 'd', 'e']) scheduler.watch(source, id);
+    await runDue(0);
+    expect(source.calls.map((c) => c.at)).toEqual([0]);
+    // The loop stalls for 450 ms: four reserved slots (100..400) fall due during it.
+    await runDue(450);
+    await runDue(550);
+    await runDue(650);
+    await runDue(750);
+    const sent = source.calls.map((c) => c.at);
+    for (let i = 1; i < sent.length; i++) expect((sent[i] as number) - (sent[i - 1] as number)).toBeGreaterThanOrEqual(100);
+    expect(sent).toEqual([0, 450, 550, 650, 750]);
+    await scheduler.close();
+  });
 });
 
 describe('createJobScheduler rate limits', () => {

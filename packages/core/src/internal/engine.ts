@@ -66,6 +66,7 @@ class ProviderGate {
   /** Counts 429s, to tell requests sent before the last one from those sent after. */
   limits = 0;
   #nextFreeAt = Number.NEGATIVE_INFINITY;
+  #lastSentAt = Number.NEGATIVE_INFINITY;
 
   constructor(
     readonly maxConcurrent: number,
@@ -82,6 +83,19 @@ class ProviderGate {
     const at = Math.max(now, this.#nextFreeAt);
     this.#nextFreeAt = at + 1000 / this.requestsPerSecond;
     return at - now;
+  }
+
+  /**
+   * Admits a request now if the last one actually sent was at least one slot ago, else returns how
+   * long to wait. Reserved slots whose timers fired late (the event loop was blocked) must not all go
+   * at once: missed slots are not banked.
+   */
+  admit(now: number): number {
+    if (this.requestsPerSecond === undefined) return 0;
+    const wait = this.#lastSentAt + 1000 / this.requestsPerSecond - now;
+    if (wait > 0) return wait;
+    this.#lastSentAt = now;
+    return 0;
   }
 }
 
@@ -365,6 +379,12 @@ export class Engine {
             this.#defer(loop, now + wait, now);
             continue;
           }
+        }
+        const late = gate.admit(now);
+        if (late > 0) {
+          loop.reserved = true;
+          this.#defer(loop, now + late, now);
+          continue;
         }
         loop.reserved = false;
         const run = this.#poll(loop, gate);
