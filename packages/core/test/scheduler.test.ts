@@ -124,7 +124,8 @@ describe('createJobScheduler concurrency', () => {
     await runDue(650);
     await runDue(750);
     const sent = source.calls.map((c) => c.at);
-    for (let i = 1; i < sent.length; i++) expect((sent[i] as number) - (sent[i - 1] as number)).toBeGreaterThanOrEqual(100);
+    for (let i = 1; i < sent.length; i++)
+      expect((sent[i] as number) - (sent[i - 1] as number)).toBeGreaterThanOrEqual(100);
     expect(sent).toEqual([0, 450, 550, 650, 750]);
     await scheduler.close();
   });
