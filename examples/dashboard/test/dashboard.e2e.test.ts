@@ -36,7 +36,7 @@ afterAll(async () => {
 });
 
 describe('dashboard server', () => {
-  it('lists the jobs of all three providers, without keys', async () => {
+  it('should list the jobs of all three providers, without keys', async () => {
     const response = await fetch(`${dashboard.url}/api/jobs`);
     const text = await response.text();
     const { jobs } = JSON.parse(text) as { jobs: DashboardServer['jobs'] };
@@ -49,7 +49,7 @@ describe('dashboard server', () => {
     for (const key of Object.values(dashboard.keys)) expect(text).not.toContain(key);
   });
 
-  it('serves only the jobs it created, and nothing outside dist/', async () => {
+  it('should serve only the jobs it created, and nothing outside dist/', async () => {
     const other = await fetch(`${dashboard.url}/api/batchwatch/jobs/check/batch/batch_000000000000`);
     expect(other.status).toBe(403);
     const job = dashboard.jobs.find((j) => j.provider === 'runflow');
@@ -65,7 +65,7 @@ describe('dashboard server', () => {
 });
 
 describe('dashboard in headless Chromium', () => {
-  it('runs a job to 100%, cancels another, and never sends a provider key', async () => {
+  it('should run a job to 100%, cancel another, and never send a provider key', async () => {
     if (!existsSync(CHROMIUM)) {
       throw new Error(`Chromium not found at ${CHROMIUM}: install Debian chromium: apt-get install -y chromium`);
     }
