@@ -98,6 +98,8 @@ export interface ResultStream<TRaw = unknown> extends AsyncIterable<ResultItem<T
    * `max` is required; pass `Infinity` to accept any size.
    */
   toArray(options: { max: number }): Promise<ResultItem<TRaw>[]>;
+  /** An alias of {@link ResultStream.toArray}: every item in one array, refusing to hold more than `max`. */
+  collect(options: { max: number }): Promise<ResultItem<TRaw>[]>;
 }
 
 /** A job had more results than the caller allowed to collect (`toArray({ max })`). */
@@ -288,6 +290,10 @@ class Stream<TRaw> implements ResultStream<TRaw> {
       out.push(item);
     }
     return out;
+  }
+
+  collect(options: { max: number }): Promise<ResultItem<TRaw>[]> {
+    return this.toArray(options);
   }
 }
 

@@ -278,6 +278,13 @@ describe('jobResults', () => {
     expect(await jobResults(pager, 'j').toArray({ max: Number.POSITIVE_INFINITY })).toHaveLength(12);
   });
 
+  it('should collect like toArray: every item, refusing more than max', async () => {
+    const pager = fakePager([[{ items: 3 }], [{ items: 2 }], [{ items: 0 }]]);
+    expect(ids(await jobResults(pager, 'j').collect({ max: 5 }))).toEqual(['r0', 'r1', 'r2', 'r3', 'r4']);
+    await expect(jobResults(pager, 'j').collect({ max: 4 })).rejects.toBeInstanceOf(ResultLimitError);
+    await expect(jobResults(pager, 'j').collect({} as { max: number })).rejects.toBeInstanceOf(ValidationError);
+  });
+
   it('should require max in toArray', async () => {
     const stream = jobResults(fakePager([[{ items: 1 }]]), 'j');
     await expect(stream.toArray({} as { max: number })).rejects.toBeInstanceOf(ValidationError);

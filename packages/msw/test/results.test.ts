@@ -153,6 +153,36 @@ describe('result faults and totals', () => {
     expect(rows.map((r) => r.index)).toEqual(Array.from({ length: expected }, (_, i) => i));
   });
 
+  it('should serve GET /query/results as text/csv for Accept: text/csv: the JSON rows, a header per page', async () => {
+    const server = await start();
+    const c = clients(server).supermetrics;
+    const id = server.mock.addJob('supermetrics', 'query', {
+      ...done,
+      rows: 23,
+      resultFaults: [{ kind: 'server-error', at: 1 }],
+    });
+    const clock = instantClock();
+    const csv = await jobResults(supermetricsQueryRows(c, { endpoint: 'results', format: 'csv' }), id, {
+      pageSize: 10,
+      clock,
+      ...FAST,
+    }).collect({ max: 100 });
+    const json = await jobResults(supermetricsQueryRows(c, { endpoint: 'results' }), id, { pageSize: 10 }).toArray({
+      max: 100,
+    });
+    expect(csv.map((r) => r.id)).toEqual(Array.from({ length: 23 }, (_, i) => String(i)));
+    expect(csv.map((r) => r.raw)).toEqual(
+      json.map(({ raw }) => Object.fromEntries(Object.entries(raw).map(([k, v]) => [k, String(v)]))),
+    );
+    // Pages at offsets 0, 10 (failed once, then retried), 20, and the empty page at 23 (header only).
+    expect(offsets(server).slice(0, 5)).toEqual([200, 500, 200, 200, 200]);
+    const response = await fetch(`${server.urls.supermetrics}/query/results?schedule_id=${id}&offset=21&limit=5`, {
+      headers: { Accept: 'text/csv' },
+    });
+    expect(response.headers.get('content-type')).toMatch(/^text\/csv/);
+    expect((await response.text()).split('\r\n')).toHaveLength(4);
+  });
+
   it('should refuse rows of a query that is still running, and leave nothing open', async () => {
     const baseline = activeResources();
     const server = await start();

@@ -1,4 +1,5 @@
 import {
+  InvalidResponseError,
   type ItemStatusTable,
   JobCancelledError,
   JobFailedError,
@@ -24,6 +25,8 @@ export type SupermetricsRow = Schemas['QueryStatusResponse'] extends { data?: Ar
 export type SupermetricsBatchQuery = Schemas['BatchQuery'];
 /** Where the results of one finished query of a batch are. */
 export type SupermetricsBatchQueryResult = Schemas['BatchQueryResult'];
+/** One CSV / TSV result row of `GET /query/results`: every cell as text, keyed by its page's header. */
+export type SupermetricsTextRow = Record<string, string>;
 
 /** Rows per `GET /query/status` page: the spec's `data.maxItems`. */
 export const SUPERMETRICS_STATUS_PAGE_MAX = 10_000;
@@ -40,10 +43,20 @@ export interface SupermetricsQueryRowsOptions {
    * Where rows come from: `'status'` pages `GET /query/status` with `offset_start` / `offset_end`
    * (the default JSON format, at most 10,000 rows a page); `'results'` pages `GET /query/results`
    * with `offset` / `limit` (at most 100,000 rows a page), e.g. for a batch query's
-   * `result_info.results_url` (`<batch_id>_query_<n>`). Only JSON bodies with a `data` array are
-   * read; a text body (CSV, TSV) is refused with a `ValidationError`. Defaults to `'status'`.
+   * `result_info.results_url` (`<batch_id>_query_<n>`). Defaults to `'status'`.
    */
   endpoint?: 'status' | 'results';
+  /**
+   * The body format of `GET /query/results` pages (only with `endpoint: 'results'`): `'json'` (the
+   * default) reads a `data` array and refuses a text body with a `ValidationError`; `'csv'` / `'tsv'`
+   * send `Accept: text/csv` / `text/tab-separated-values` and parse each page as text (CSV per
+   * RFC 4180: quoted fields, `""` escapes, CRLF or LF, newlines inside quotes; TSV split on tabs).
+   *
+   * Assumption (the docs do not say): the first line of every CSV/TSV page is the header, so each row
+   * becomes a {@link SupermetricsTextRow} keyed by it. A page with no row after its header, or an
+   * empty body, ends the stream.
+   */
+  format?: 'json' | 'csv' | 'tsv';
 }
 
 /**
@@ -59,11 +72,39 @@ export interface SupermetricsQueryRowsOptions {
  */
 export function supermetricsQueryRows(
   client: SupermetricsClient,
+  options: SupermetricsQueryRowsOptions & { endpoint: 'results'; format: 'csv' | 'tsv' },
+): ResultPager<SupermetricsTextRow>;
+export function supermetricsQueryRows(
+  client: SupermetricsClient,
+  options?: SupermetricsQueryRowsOptions & { format?: 'json' },
+): ResultPager<SupermetricsRow>;
+export function supermetricsQueryRows(
+  client: SupermetricsClient,
+  options?: SupermetricsQueryRowsOptions,
+): ResultPager<SupermetricsRow> | ResultPager<SupermetricsTextRow>;
+export function supermetricsQueryRows(
+  client: SupermetricsClient,
   options: SupermetricsQueryRowsOptions = {},
-): ResultPager<SupermetricsRow> {
+): ResultPager<SupermetricsRow> | ResultPager<SupermetricsTextRow> {
   const endpoint = options.endpoint ?? 'status';
+  const format = options.format ?? 'json';
   if (endpoint !== 'status' && endpoint !== 'results') {
     throw new ValidationError('endpoint', "'status' or 'results'", { received: String(endpoint) });
+  }
+  if (format !== 'json' && format !== 'csv' && format !== 'tsv') {
+    throw new ValidationError('format', "'json', 'csv' or 'tsv'", { received: String(format) });
+  }
+  if (format !== 'json' && endpoint !== 'results') {
+    throw new ValidationError('format', "'json' with endpoint 'status' (read CSV / TSV with endpoint 'results')", {
+      received: format,
+    });
+  }
+  if (format !== 'json') {
+    return {
+      defaultPageSize: SUPERMETRICS_STATUS_PAGE_MAX,
+      maxPageSize: SUPERMETRICS_RESULTS_PAGE_MAX,
+      fetchPage: (id, cursor, context) => textResultsPage(client, id, cursor, context, format),
+    };
   }
   if (endpoint === 'results') {
     return {
@@ -79,7 +120,7 @@ export function supermetricsQueryRows(
   };
 }
 
-const rowItems = (rows: readonly SupermetricsRow[], start: number): ResultItem<SupermetricsRow>[] =>
+const rowItems = <T>(rows: readonly T[], start: number): ResultItem<T>[] =>
   rows.map((raw, i) => ({ id: String(start + i), index: start + i, status: 'succeeded', raw }));
 
 async function statusPage(
@@ -142,7 +183,7 @@ async function resultsPage(
               if (response.ok && !isJson(response.headers.get('content-type'))) {
                 throw new ValidationError(
                   'endpoint',
-                  `JSON results (GET /query/results sent ${response.headers.get('content-type')}; read text formats with the client)`,
+                  `JSON results (GET /query/results sent ${response.headers.get('content-type')}; read CSV / TSV with format: 'csv' or 'tsv')`,
                 );
               }
               return undefined;
@@ -162,6 +203,111 @@ async function resultsPage(
   const after = offset + rows.length;
   const more = rows.length > 0 && (total === null || after < total) && after <= MAX_OFFSET;
   return { items: rowItems(rows as SupermetricsRow[], offset), next: more ? String(after) : null, total, hints };
+}
+
+const TEXT_ACCEPT = { csv: 'text/csv', tsv: 'text/tab-separated-values' } as const;
+
+/**
+ * One CSV / TSV page of `GET /query/results`. The first row of every page is taken as its header
+ * (an assumption: the docs do not say); the rows after it become items keyed by it, id and index =
+ * `offset + i`. Only this page is held in memory. A page without rows ends the stream.
+ */
+async function textResultsPage(
+  client: SupermetricsClient,
+  schedule_id: string,
+  cursor: string | null,
+  context: ResultContext,
+  format: 'csv' | 'tsv',
+): Promise<ResultPage<SupermetricsTextRow>> {
+  const offset = offsetCursor(cursor);
+  const { data, hints } = await unwrapApiResult(
+    'supermetrics',
+    async () => {
+      const result = await client.GET('/query/results', {
+        params: { query: { schedule_id, offset, limit: context.pageSize } },
+        headers: { Accept: TEXT_ACCEPT[format] },
+        parseAs: 'text',
+        signal: context.signal,
+      });
+      const type = result.response.headers.get('content-type');
+      if (result.response.ok && type !== null && /\bjson\b/i.test(type)) {
+        throw new ValidationError(
+          'format',
+          `${format} results (GET /query/results sent ${type}; read it with format: 'json')`,
+        );
+      }
+      // unwrapApiResult wants an object body: box the text (an empty body is an empty page).
+      return { ...result, data: result.error === undefined ? { text: result.data ?? '' } : undefined };
+    },
+    parseSupermetricsError,
+    context,
+  );
+  const [header, ...rows] = parseDelimited(data.text, format === 'csv' ? ',' : '\t', format === 'csv');
+  const items = rowItems(
+    rows.map((cells) => Object.fromEntries(header?.map((name, i) => [name, cells[i] ?? '']) ?? [])),
+    offset,
+  );
+  const after = offset + items.length;
+  return { items, next: items.length > 0 && after <= MAX_OFFSET ? String(after) : null, hints };
+}
+
+/**
+ * Rows of a CSV (RFC 4180: `quotes` on) or TSV (`quotes` off: split on the delimiter) text: fields
+ * in double quotes may hold the delimiter, `""` and line breaks; rows end at CRLF or LF. A leading
+ * BOM and blank lines are dropped; an unterminated quote is an `InvalidResponseError`.
+ */
+function parseDelimited(text: string, delimiter: string, quotes: boolean): string[][] {
+  const rows: string[][] = [];
+  let row: string[] = [];
+  let field = '';
+  let quoted = false;
+  let i = text.charCodeAt(0) === 0xfeff ? 1 : 0;
+  const endRow = () => {
+    row.push(field);
+    if (row.length > 1 || row[0] !== '' || quoted) rows.push(row);
+    row = [];
+    field = '';
+    quoted = false;
+  };
+  while (i < text.length) {
+    const c = text[i] as string;
+    if (quotes && c === '"' && field === '' && !quoted) {
+      quoted = true;
+      let end = i + 1;
+      for (;;) {
+        const q = text.indexOf('"', end);
+        if (q === -1) {
+          throw new InvalidResponseError('supermetrics sent a CSV page with an unterminated quoted field', {
+            bodySnippet: text.slice(i, i + 200),
+          });
+        }
+        field += text.slice(end, q);
+        if (text[q + 1] === '"') {
+          field += '"';
+          end = q + 2;
+        } else {
+          i = q + 1;
+          break;
+        }
+      }
+    } else if (c === delimiter) {
+      row.push(field);
+      field = '';
+      quoted = false;
+      i++;
+    } else if (c === '\n' || c === '\r') {
+      endRow();
+      i += c === '\r' && text[i + 1] === '\n' ? 2 : 1;
+    } else {
+      // An unquoted run up to the next delimiter or line break, sliced at once.
+      let j = i + 1;
+      while (j < text.length && text[j] !== delimiter && text[j] !== '\n' && text[j] !== '\r') j++;
+      field += text.slice(i, j);
+      i = j;
+    }
+  }
+  if (field !== '' || row.length > 0 || quoted) endRow();
+  return rows;
 }
 
 /**

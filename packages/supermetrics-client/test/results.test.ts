@@ -1,4 +1,5 @@
 import {
+  InvalidResponseError,
   JobFailedError,
   jobResults,
   NotFoundError,
@@ -236,6 +237,95 @@ describe("supermetricsQueryRows({ endpoint: 'results' })", () => {
     const pager = supermetricsQueryRows(client(), { endpoint: 'results' });
     await expect(jobResults(pager, QUERY).toArray({ max: 10 })).rejects.toThrow(/JSON results.*text\/csv/);
     expect(server.requests).toHaveLength(1);
+  });
+});
+
+describe("supermetricsQueryRows({ endpoint: 'results', format: 'csv' | 'tsv' })", () => {
+  const CSV = { 'content-type': 'text/csv; charset=utf-8' };
+  /** Answers CSV pages of a query with `total` rows, a header on every page; the n-th request fails when `fault(n)`. */
+  function serveCsv(total: number, fault?: (n: number) => boolean): void {
+    let n = 0;
+    server.respond((r) => {
+      if (fault?.(n++)) return { status: 500, body: { error: { code: 'INTERNAL_SERVER_ERROR', message: 'x' } } };
+      const q = url(r).searchParams;
+      const offset = Number(q.get('offset'));
+      const lines = ['date,sessions'];
+      for (let i = offset; i < Math.min(total, offset + Number(q.get('limit'))); i++) {
+        lines.push(`${row(i).date},${i}`);
+      }
+      return { headers: CSV, body: `${lines.join('\r\n')}\r\n` };
+    });
+  }
+  const csvRows = (c = client()) => supermetricsQueryRows(c, { endpoint: 'results', format: 'csv' });
+
+  it('should page CSV with offset / limit, a header on every page, until a header-only page', async () => {
+    serveCsv(8);
+    const items = await jobResults(csvRows(), QUERY, { pageSize: 3 }).collect({ max: 20 });
+    expect(ids(items)).toEqual(rowIds(0, 8));
+    expect(items.map((i) => i.index)).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
+    expect(items[7]).toEqual({ id: '7', index: 7, status: 'succeeded', raw: { date: row(7).date, sessions: '7' } });
+    expect(server.requests.map((r) => url(r).searchParams.get('offset'))).toEqual(['0', '3', '6', '8']);
+    expect(server.requests.map((r) => url(r).searchParams.get('limit'))).toEqual(['3', '3', '3', '3']);
+    expect(server.requests[0]?.headers.accept).toBe('text/csv');
+  });
+
+  it('should parse quoted fields with commas, quotes and line breaks, and end on an empty body', async () => {
+    const page =
+      '\uFEFFname,note,n\r\n' +
+      '"Smith, Jane","said ""hi""",1\r\n' +
+      '"two\nlines","crlf\r\ninside",2\n' +
+      'plain,,3\n' +
+      '"",x"y,4';
+    let n = 0;
+    server.respond(() => ({ headers: CSV, body: n++ === 0 ? page : '' }));
+    const items = await jobResults(csvRows(), QUERY, { pageSize: 10 }).toArray({ max: 10 });
+    expect(items.map((i) => i.raw)).toEqual([
+      { name: 'Smith, Jane', note: 'said "hi"', n: '1' },
+      { name: 'two\nlines', note: 'crlf\r\ninside', n: '2' },
+      { name: 'plain', note: '', n: '3' },
+      { name: '', note: 'x"y', n: '4' },
+    ]);
+    expect(ids(items)).toEqual(rowIds(0, 4));
+    expect(server.requests.map((r) => url(r).searchParams.get('offset'))).toEqual(['0', '4']);
+  });
+
+  it('should retry a CSV page that failed once at the same offset: no duplicate, no gap', async () => {
+    const clock = instantClock();
+    serveCsv(7, (n) => n === 1);
+    const items = await jobResults(csvRows(), QUERY, { pageSize: 3, clock, ...FAST }).collect({ max: 20 });
+    expect(ids(items)).toEqual(rowIds(0, 7));
+    expect(server.requests.map((r) => url(r).searchParams.get('offset'))).toEqual(['0', '3', '3', '6', '7']);
+    expect(clock.waits).toHaveLength(1);
+  });
+
+  it('should split TSV pages on tabs, keyed by each page header', async () => {
+    server.respond((r) => {
+      const offset = Number(url(r).searchParams.get('offset'));
+      const rows = offset >= 4 ? '' : `2026-01-0${offset + 1}\t"${offset}"\n2026-01-0${offset + 2}\t9\n`;
+      return { headers: { 'content-type': 'text/tab-separated-values' }, body: `date\tsessions\n${rows}` };
+    });
+    const pager = supermetricsQueryRows(client(), { endpoint: 'results', format: 'tsv' });
+    const items = await jobResults(pager, QUERY, { pageSize: 2 }).toArray({ max: 10 });
+    expect(items.map((i) => [i.id, i.raw])).toEqual([
+      ['0', { date: '2026-01-01', sessions: '"0"' }],
+      ['1', { date: '2026-01-02', sessions: '9' }],
+      ['2', { date: '2026-01-03', sessions: '"2"' }],
+      ['3', { date: '2026-01-04', sessions: '9' }],
+    ]);
+    expect(server.requests[0]?.headers.accept).toBe('text/tab-separated-values');
+  });
+
+  it('should refuse a JSON body or an unterminated quote, and CSV from GET /query/status', async () => {
+    server.respond(() => ({ body: { data: [] } }));
+    await expect(jobResults(csvRows(), QUERY).toArray({ max: 10 })).rejects.toThrow(/csv results.*json/);
+    expect(server.requests).toHaveLength(1);
+    // A truncated page is an unreadable body: retried like one, then given up.
+    server.respond(() => ({ headers: CSV, body: 'a,b\n"open,1\n' }));
+    const retry = { clock: instantClock(), ...FAST, maxConsecutiveErrors: 1 };
+    await expect(jobResults(csvRows(), QUERY, retry).toArray({ max: 10 })).rejects.toBeInstanceOf(InvalidResponseError);
+    expect(server.requests).toHaveLength(3);
+    expect(() => supermetricsQueryRows(client(), { format: 'csv' })).toThrow(ValidationError);
+    expect(() => supermetricsQueryRows(client(), { endpoint: 'results', format: 'xml' as 'csv' })).toThrow(/format/);
   });
 });
 

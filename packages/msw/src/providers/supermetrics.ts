@@ -141,6 +141,20 @@ function rowsOf(
   return out;
 }
 
+/** A CSV cell (RFC 4180): quoted when it holds a comma, a quote or a line break. */
+const csvCell = (v: unknown) => {
+  const t = String(v);
+  return /[",\r\n]/.test(t) ? `"${t.replaceAll('"', '""')}"` : t;
+};
+const CSV_HEADER = 'date,sessions,users';
+
+/**
+ * A `text/csv` page of `GET /query/results` (the spec's other 200 body): a header line, then the
+ * same rows as the JSON page, generated for this answer only. Every page starts with the header.
+ */
+const csvPage = (rows: Record<string, unknown>[]) =>
+  `${[CSV_HEADER, ...rows.map((r) => `${csvCell(r.date)},${csvCell(r.sessions)},${csvCell(r.users)}`)].join('\r\n')}\r\n`;
+
 // A query has at most 1,000,000 rows (the largest offset the spec allows); a page at most 10,000.
 const MAX_ROWS = 1_000_000;
 const PAGE_ROWS = 10_000;
@@ -378,6 +392,10 @@ const routes: Route[] = [
           total = override ?? rowCount(owner);
         }
         const data = rowsOf(owner.seed, id, owner.createdAt, offset, Math.min(total, offset + limit));
+        // The spec's `text/csv` body is negotiated with `Accept: text/csv`; anything else gets JSON.
+        if (/\btext\/csv\b/i.test(req.request.headers.get('accept') ?? '')) {
+          return { status: 200, body: csvPage(data), contentType: 'text/csv; charset=utf-8' };
+        }
         return {
           status: 200,
           body: { meta: { request_id: engine.requestId(), schedule_id: id, total_rows: total }, data },
