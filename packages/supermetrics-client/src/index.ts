@@ -38,6 +38,7 @@ export {
   type SupermetricsBatchQueryResult,
   type SupermetricsQueryRowsOptions,
   type SupermetricsRow,
+  type SupermetricsTextRow,
   supermetricsBatchQueries,
   supermetricsBatchQueryItem,
   supermetricsBatchQueryResult,
