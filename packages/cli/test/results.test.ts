@@ -1,44 +1,12 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
-import { type MockProviderServer, startMockProviderServer } from '@batchwatch/msw/server';
+import type { MockProviderServer } from '@batchwatch/msw/server';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-
-const BIN = fileURLToPath(new URL('../dist/bin.js', import.meta.url));
-const KEYS = { supermetrics: 'sm_test_key', runflow: 'rf_test_token', check: 'vfy_test_key' };
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function cli(args: string[], env: Record<string, string> = {}, onSpawn?: (child: ChildProcess) => void): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], {
-      env: { PATH: process.env.PATH ?? '', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => {
-      stdout += d;
-    });
-    child.stderr.on('data', (d: Buffer) => {
-      stderr += d;
-    });
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-    onSpawn?.(child);
-  });
-}
+import { cli, startCliServer } from './helpers.js';
 
 let server: MockProviderServer;
 let env: Record<string, string>;
 let baseUrls: string[];
 beforeEach(async () => {
-  server = await startMockProviderServer({ seed: 1, apiKeys: KEYS });
-  env = { SUPERMETRICS_API_KEY: KEYS.supermetrics, RUNFLOW_API_TOKEN: KEYS.runflow, CHECK_API_KEY: KEYS.check };
-  baseUrls = Object.entries(server.urls).flatMap(([p, url]) => ['--base-url', `${p}=${url}`]);
+  ({ server, env, baseUrls } = await startCliServer());
 });
 afterEach(async () => {
   await server.close();
