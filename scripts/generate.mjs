@@ -86,6 +86,8 @@ function paramSchema(doc, raw) {
   }
   const out = {};
   for (const key of KEEP) if (schema[key] !== undefined) out[key] = schema[key];
+  // Only `uuid` is checked (see describeSchema in core's client-kit); `int32` and the like say nothing more than min/max.
+  if (out.format !== undefined && out.format !== 'uuid') delete out.format;
   if (schema.properties) {
     out.properties = {};
     for (const [name, sub] of Object.entries(schema.properties)) out.properties[name] = paramSchema(doc, sub);
@@ -158,7 +160,7 @@ for (const [name, api] of Object.entries(config.apis)) {
   const rulesPath = resolve(dirname(outPath), 'params.gen.ts');
   const rulesText = [
     header,
-    "import type { ParamRules } from '@batchwatch/core';",
+    "import type { ParamRules } from '@batchwatch/core/client-kit';",
     '',
     '/** Parameter constraints from the spec, checked before a request is sent. */',
     `export const paramRules: ParamRules = ${JSON.stringify(paramRules(parse(specText)), null, 2)};`,

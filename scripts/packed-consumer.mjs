@@ -33,7 +33,10 @@ for (const dir of readdirSync(join(root, 'packages'))) {
     .trim()
     .split('\n')
     .at(-1);
-  packages.push({ name: pkg.name, tarball: out });
+  const entries = Object.keys(pkg.exports ?? { '.': null })
+    .filter((key) => key !== './package.json')
+    .map((key) => (key === '.' ? pkg.name : `${pkg.name}/${key.slice(2)}`));
+  packages.push({ name: pkg.name, tarball: out, entries });
 }
 const file = (p) => `file:${p.tarball}`;
 const deps = Object.fromEntries(packages.map((p) => [p.name, file(p)]));
@@ -81,6 +84,12 @@ ${has('@batchwatch/react') ? "import * as react from '@batchwatch/react';" : 'co
 for (const [name, mod] of Object.entries({ core, supermetrics, check, msw, cli, react })) {
   if (Object.keys(mod).length === 0) throw new Error(name + ' exports nothing');
 }
+// Every entry of every package's exports map loads and exports something.
+for (const entry of ${JSON.stringify(packages.flatMap((p) => p.entries))}) {
+  const mod = await import(entry);
+  if (Object.keys(mod).length === 0) throw new Error(entry + ' exports nothing');
+}
+console.log('imported ${packages.reduce((n, p) => n + p.entries.length, 0)} entries');
 const server = await startMockProviderServer({ seed: 3, apiKeys: { runflow: 'consumer-token' } });
 try {
   const id = server.mock.addJob('runflow', 'batch', script.lifecycle({ queuedPolls: 1, progress: [0.5, 1] }));
@@ -99,6 +108,8 @@ writeFileSync(
   join(app, 'types.ts'),
   `
 import { type JobSnapshot, type JobStatus, ValidationError, waitForJob, watchJob } from '@batchwatch/core';
+import { jobResults, type ResultStream } from '@batchwatch/core/results';
+import { verifyRunflowCallback, type RunflowBatchCallbackEvent } from '@batchwatch/runflow-client/webhooks';
 import { checkBatch, createCheckClient, type CheckBatch } from '@batchwatch/check-client';
 import { createRunflowClient, runflowBatch, type RunflowBatch } from '@batchwatch/runflow-client';
 import { createSupermetricsClient, supermetricsQueryStatus } from '@batchwatch/supermetrics-client';
@@ -114,9 +125,11 @@ const sm = createSupermetricsClient({ apiKey: 'k' });
 void sm.GET('/query/status', { params: { query: { json: { schedule_id: 'abc' } } } });
 void supermetricsQueryStatus(sm);
 void startMockProviderServer;
+const items: ResultStream<unknown> = jobResults(runflowBatch(runflow), 'id');
+const event: Promise<RunflowBatchCallbackEvent> = verifyRunflowCallback('{}', {}, 'secret');
 // @ts-expect-error: not a JobStatus
 const wrong: JobStatus = 'done';
-export { snapshot, raw, status, wrong, ValidationError };
+export { snapshot, raw, status, wrong, items, event, ValidationError };
 `,
 );
 const base = {

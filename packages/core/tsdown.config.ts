@@ -1,7 +1,13 @@
 import { defineConfig } from 'tsdown';
 
 export default defineConfig({
-  entry: { index: 'src/index.ts', http: 'src/http/index.ts' },
+  entry: {
+    index: 'src/index.ts',
+    results: 'src/results/index.ts',
+    webhooks: 'src/webhooks/index.ts',
+    'client-kit': 'src/client-kit/index.ts',
+    http: 'src/http/index.ts',
+  },
   format: ['esm'],
   dts: true,
   sourcemap: true,

@@ -1,4 +1,4 @@
-import { createRequestGuard, type ProviderClientOptions, resolveClientOptions } from '@batchwatch/core';
+import { createRequestGuard, type ProviderClientOptions, resolveClientOptions } from '@batchwatch/core/client-kit';
 import createClient, { type Client } from 'openapi-fetch';
 import { paramRules } from './generated/params.gen.js';
 import type { paths } from './generated/schema.gen.js';

@@ -1,4 +1,4 @@
-import type { ErrorBodyParser } from '@batchwatch/core';
+import type { ErrorBodyParser } from '@batchwatch/core/client-kit';
 
 /**
  * Reads Check's error bodies: `{ error: { code, message, details, requestId, retryAfter } }` and the

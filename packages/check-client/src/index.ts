@@ -20,12 +20,3 @@ export {
   checkItemStatusTable,
   checkResultItem,
 } from './results.js';
-export {
-  CHECK_SIGNATURE_HEADER,
-  type CheckWebhookBatchData,
-  type CheckWebhookEvent,
-  type CheckWebhookVerifyOptions,
-  checkWebhookNotification,
-  signCheckWebhook,
-  verifyCheckWebhook,
-} from './webhooks.js';

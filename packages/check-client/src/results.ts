@@ -1,11 +1,6 @@
-import {
-  type ItemStatusTable,
-  mapItemStatus,
-  offsetCursor,
-  type ResultItem,
-  type ResultPager,
-  unwrapApiResult,
-} from '@batchwatch/core';
+import type { ResultItem, ResultPager } from '@batchwatch/core';
+import { unwrapApiResult } from '@batchwatch/core/client-kit';
+import { type ItemStatusTable, mapItemStatus, offsetCursor } from '@batchwatch/core/results';
 import type { CheckClient } from './client.js';
 import { parseCheckError } from './errors.js';
 import type { components, KnownItemStatus } from './generated/schema.gen.js';

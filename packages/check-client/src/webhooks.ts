@@ -1,17 +1,22 @@
+/**
+ * `@batchwatch/check-client/webhooks`: verify Check webhook deliveries (`t=...,v1=...`
+ * HMAC-SHA256, constant time, secret rotation, replay tolerance) and turn them into a
+ * `JobNotification` for `watch.notify` / `scheduler.notify`. `signCheckWebhook` signs bodies for
+ * tests and mocks.
+ *
+ * @module
+ */
+import { type JobNotification, type JobStatus, ValidationError, WebhookVerificationError } from '@batchwatch/core';
 import {
   getWebhookHeader,
   hmacSha256Hex,
-  type JobNotification,
-  type JobStatus,
   matchesHmacSha256Hex,
   parseWebhookBody,
   resolveWebhookSecrets,
-  ValidationError,
   type WebhookBody,
   type WebhookHeaders,
-  WebhookVerificationError,
   webhookBodyBytes,
-} from '@batchwatch/core';
+} from '@batchwatch/core/webhooks';
 import type { components } from './generated/schema.gen.js';
 import { checkBatchStatus } from './jobs.js';
 

@@ -1,4 +1,5 @@
-import { jobResults, ResultLimitError, ServerError, ValidationError } from '@batchwatch/core';
+import { ServerError, ValidationError } from '@batchwatch/core';
+import { jobResults, ResultLimitError } from '@batchwatch/core/results';
 import {
   activeResources,
   expectNoLeaks,

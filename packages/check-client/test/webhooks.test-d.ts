@@ -1,6 +1,7 @@
 import type { JobNotification } from '@batchwatch/core';
 import { describe, expectTypeOf, it } from 'vitest';
-import { checkWebhookNotification, type components, verifyCheckWebhook } from '../src/index.js';
+import type { components } from '../src/index.js';
+import { checkWebhookNotification, verifyCheckWebhook } from '../src/webhooks.js';
 
 describe('webhook types', () => {
   it('should type the verified event from the spec schema', () => {

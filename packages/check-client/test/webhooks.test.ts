@@ -7,7 +7,7 @@ import {
   checkWebhookNotification,
   signCheckWebhook,
   verifyCheckWebhook,
-} from '../src/index.js';
+} from '../src/webhooks.js';
 
 const SECRET = 'whsec_check_current_0123456789';
 const OLD = 'whsec_check_previous_987654321';

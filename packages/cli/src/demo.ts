@@ -1,5 +1,5 @@
 import { createCheckClient } from '@batchwatch/check-client';
-import { unwrapApiResult } from '@batchwatch/core';
+import { unwrapApiResult } from '@batchwatch/core/client-kit';
 import { type JobScript, type MockProviderServer, startMockProviderServer } from '@batchwatch/msw/server';
 import { createRunflowClient, parseRunflowError } from '@batchwatch/runflow-client';
 import {

@@ -1,5 +1,5 @@
 import type { JobSource, ResultItem } from '@batchwatch/core';
-import { jobResults } from '@batchwatch/core';
+import { jobResults } from '@batchwatch/core/results';
 import type { JobRef } from './refs.js';
 import type { Output } from './report.js';
 import { EXIT } from './watch.js';

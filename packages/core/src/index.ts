@@ -1,4 +1,3 @@
-export * from './client-kit.js';
 export { type Clock, systemClock } from './clock.js';
 export * from './errors.js';
 export {
@@ -22,8 +21,6 @@ export type {
   WatchCallbacks,
   WatchOptions,
 } from './options.js';
-export * from './params.js';
-export * from './results.js';
 export {
   computeNextDelay,
   type DelayInput,
@@ -42,15 +39,3 @@ export {
 } from './scheduler.js';
 export * from './source.js';
 export { type JobWatch, resumeJob, waitForJob, watchJob } from './watch.js';
-export {
-  getWebhookHeader,
-  hmacSha256,
-  hmacSha256Hex,
-  matchesHmacSha256Hex,
-  parseWebhookBody,
-  resolveWebhookSecrets,
-  timingSafeEqual,
-  type WebhookBody,
-  type WebhookHeaders,
-  webhookBodyBytes,
-} from './webhook.js';

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { unwrapApiResult } from '../src/client-kit/index.js';
 import {
   AbortError,
   AuthenticationError,
@@ -19,7 +20,6 @@ import {
   RateLimitError,
   RequestTimeoutError,
   ServerError,
-  unwrapApiResult,
   ValidationError,
   WebhookVerificationError,
 } from '../src/index.js';

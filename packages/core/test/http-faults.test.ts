@@ -1,12 +1,11 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
+import { headersToRecord, hintsFromHeaders } from '../src/client-kit/index.js';
 import {
   AuthenticationError,
   createSnapshot,
   HttpError,
-  headersToRecord,
-  hintsFromHeaders,
   InvalidResponseError,
   type JobSource,
   mapStatus,

@@ -2,6 +2,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { headersToRecord, hintsFromHeaders } from '../src/client-kit/index.js';
 import {
   createJobStatusHandler,
   type JobRef,
@@ -17,8 +18,6 @@ import {
   ConflictError,
   createSnapshot,
   HttpError,
-  headersToRecord,
-  hintsFromHeaders,
   InvalidResponseError,
   type JobSource,
   mapStatus,

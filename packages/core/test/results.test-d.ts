@@ -1,14 +1,6 @@
 import { describe, expectTypeOf, it } from 'vitest';
-import {
-  type ItemOf,
-  type ItemStatus,
-  type JobSource,
-  jobResults,
-  type ResultItem,
-  type ResultPageInfo,
-  type ResultPager,
-  type ResultStream,
-} from '../src/index.js';
+import type { ItemOf, ItemStatus, JobSource, ResultItem, ResultPager } from '../src/index.js';
+import { jobResults, type ResultPageInfo, type ResultStream } from '../src/results/index.js';
 
 interface Row {
   date: string;

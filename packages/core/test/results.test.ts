@@ -2,17 +2,16 @@ import { describe, expect, it } from 'vitest';
 import {
   AbortError,
   InvalidResponseError,
-  jobResults,
   NetworkError,
   NotFoundError,
   RateLimitError,
   type ResultContext,
-  ResultLimitError,
   type ResultPage,
   type ResultPager,
   ServerError,
   ValidationError,
 } from '../src/index.js';
+import { jobResults, ResultLimitError } from '../src/results/index.js';
 import { fakeSource, flush, manualClock, track } from './helpers.js';
 
 interface Row {

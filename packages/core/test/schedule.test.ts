@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { computeNextDelay, hintsFromHeaders, MAX_DELAY_MS, ValidationError } from '../src/index.js';
+import { hintsFromHeaders } from '../src/client-kit/index.js';
+import { computeNextDelay, MAX_DELAY_MS, ValidationError } from '../src/index.js';
 
 const almostOne = () => 0.999_999_9;
 

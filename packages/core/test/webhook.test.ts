@@ -1,17 +1,15 @@
 import { createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
+import { BatchwatchError, ValidationError, WebhookVerificationError } from '../src/index.js';
 import {
-  BatchwatchError,
   getWebhookHeader,
   hmacSha256Hex,
   matchesHmacSha256Hex,
   parseWebhookBody,
   resolveWebhookSecrets,
   timingSafeEqual,
-  ValidationError,
-  WebhookVerificationError,
   webhookBodyBytes,
-} from '../src/index.js';
+} from '../src/webhooks/index.js';
 
 /** Wraps bytes so every indexed read is counted. */
 function counted(bytes: number[]): { array: Uint8Array; reads: () => number } {

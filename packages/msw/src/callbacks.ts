@@ -1,8 +1,8 @@
 // Pushes Runflow batch callbacks and Check webhooks from the mock server to a receiver on a loopback address.
 import { randomUUID } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
-import { CHECK_SIGNATURE_HEADER, signCheckWebhook } from '@batchwatch/check-client';
-import { RUNFLOW_SIGNATURE_HEADER, signRunflowCallback } from '@batchwatch/runflow-client';
+import { CHECK_SIGNATURE_HEADER, signCheckWebhook } from '@batchwatch/check-client/webhooks';
+import { RUNFLOW_SIGNATURE_HEADER, signRunflowCallback } from '@batchwatch/runflow-client/webhooks';
 import type { MockJobInfo, MockProviders } from './engine.js';
 
 /** The providers that push events. */

@@ -1,5 +1,6 @@
-import { verifyCheckWebhook } from '@batchwatch/check-client';
-import { createRunflowClient, verifyRunflowCallback } from '@batchwatch/runflow-client';
+import { verifyCheckWebhook } from '@batchwatch/check-client/webhooks';
+import { createRunflowClient } from '@batchwatch/runflow-client';
+import { verifyRunflowCallback } from '@batchwatch/runflow-client/webhooks';
 import { activeResources, expectNoLeaks, type RecordingServer, startRecordingServer } from '@batchwatch/test-utils';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadSpec } from '../../../specs/test/spec-validator.js';

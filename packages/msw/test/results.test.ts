@@ -1,5 +1,5 @@
 import { checkBatch, createCheckClient } from '@batchwatch/check-client';
-import { jobResults, ResultsNotReadyError } from '@batchwatch/core';
+import { jobResults, ResultsNotReadyError } from '@batchwatch/core/results';
 import { createRunflowClient, runflowBatch } from '@batchwatch/runflow-client';
 import {
   createSupermetricsClient,

@@ -58,24 +58,6 @@ export interface JobQueryOptions extends PollOptions {
   meta?: QueryMeta;
 }
 
-const POLL_OPTION_KEYS = [
-  'minIntervalMs',
-  'initialIntervalMs',
-  'multiplier',
-  'maxIntervalMs',
-  'random',
-  'requestTimeoutMs',
-  'maxConsecutiveErrors',
-] as const satisfies readonly (keyof PollOptions)[];
-
-function pollOptionsOf(options: JobQueryOptions): Omit<PollOptions, 'timeoutMs'> {
-  const out: Omit<PollOptions, 'timeoutMs'> = {};
-  for (const key of POLL_OPTION_KEYS) {
-    if (options[key] !== undefined) (out as Record<string, unknown>)[key] = options[key];
-  }
-  return out;
-}
-
 /** The query key of `source`'s job `id`: `['batchwatch', provider, kind, id]`. Use it to invalidate or read the cache. */
 export function jobQueryKey(
   source: Pick<JobSource<unknown>, 'provider' | 'kind'>,
@@ -120,7 +102,8 @@ async function pollJob<TRaw>(
   const prev = isJobData(cached) ? (cached as JobQueryData<TRaw>) : undefined;
   // `createJobHandle` throws ValidationError for a missing or invalid id before any request.
   let handle = prev?.poll.handle ?? createJobHandle(source, id as string, { timeoutMs: options.timeoutMs });
-  const policy = { ...pollOptionsOf(options), signal, resolveOnUnsuccessful: true };
+  // pollOnce reads only the poll options (and ignores timeoutMs: the deadline is in the handle).
+  const policy = { ...options, signal, resolveOnUnsuccessful: true };
   for (;;) {
     const step = await pollOnce(source, handle, policy);
     const poll: JobPollState = {

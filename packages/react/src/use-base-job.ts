@@ -1,7 +1,7 @@
-import { type JobSnapshot, type JobSource, ValidationError } from '@batchwatch/core';
+import type { JobSnapshot, JobSource } from '@batchwatch/core';
 import { type QueryClient, useQuery, useQueryClient, useSuspenseQuery } from '@tanstack/react-query';
 import { useCallback, useMemo, useRef } from 'react';
-import { cancelJob } from './cancel.js';
+import { cancelById, toJobResult } from './job-result.js';
 import { type JobQueryData, type JobQueryOptionsResult, jobQueryOptions } from './query-options.js';
 import type { JobResult, UseJobOptions } from './types.js';
 
@@ -57,42 +57,17 @@ export function useBaseJob<TRaw, TExtra extends object = {}>(
   const { data, error, isLoading } = result;
   const canCancel = typeof source.cancel === 'function';
 
-  const cancel = useCallback((): Promise<JobSnapshot<TRaw> | undefined> => {
-    if (typeof id !== 'string' || id === '') {
-      return Promise.reject(new ValidationError('id', 'a non-empty string (there is no job to cancel)'));
-    }
-    return cancelJob(client, live.current.source, id);
-  }, [client, id]);
+  const cancel = useCallback(
+    (): Promise<JobSnapshot<TRaw> | undefined> => cancelById(client, live.current.source, id),
+    [client, id],
+  );
   const refetch = useCallback(async (): Promise<void> => {
     await live.current.result.refetch();
   }, []);
 
   return useMemo(() => {
-    const snapshot = data?.snapshot;
-    const poll = data?.poll;
-    // Reading `dataUpdatedAt` on TanStack's tracked result subscribes the component to every poll:
-    // only components that read `nextPollAt` or `pollError` pay for that.
     const track = () => live.current.result.dataUpdatedAt;
-    const base: JobResult<TRaw> = {
-      snapshot,
-      status: snapshot?.status,
-      progress: snapshot?.progress,
-      isTerminal: snapshot?.isTerminal ?? false,
-      error,
-      isLoading,
-      get nextPollAt() {
-        track();
-        if (!poll || error !== null || snapshot?.isTerminal || poll.delayMs === null) return null;
-        return poll.handle.nextPollAt;
-      },
-      get pollError() {
-        track();
-        return poll?.pollError;
-      },
-      canCancel,
-      cancel,
-      refetch,
-    };
-    return Object.assign(base, extend(snapshot));
+    const base = toJobResult({ data, error, isLoading }, canCancel, cancel, refetch, track);
+    return Object.assign(base, extend(data?.snapshot));
   }, [data, error, isLoading, canCancel, cancel, refetch, extend]);
 }

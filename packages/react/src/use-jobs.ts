@@ -1,7 +1,7 @@
-import { type JobSnapshot, type JobSource, type JobStatus, ValidationError } from '@batchwatch/core';
+import type { JobSource, JobStatus } from '@batchwatch/core';
 import { type QueryClient, type UseQueryResult, useQueries, useQueryClient } from '@tanstack/react-query';
 import { useMemo, useRef } from 'react';
-import { cancelJob } from './cancel.js';
+import { cancelById, type JobQueryState, toJobResult } from './job-result.js';
 import { type JobQueryData, jobQueryOptions } from './query-options.js';
 import type { JobResult, UseJobOptions } from './types.js';
 
@@ -47,14 +47,8 @@ export interface JobsResult<TJobs extends readonly JobSpec<unknown>[]> {
   readonly error: Error | null;
 }
 
-interface JobState {
-  data: JobQueryData<unknown> | undefined;
-  error: Error | null;
-  isLoading: boolean;
-}
-
 // Module-level, so TanStack keeps the combined array (and its parts) `===` while nothing changed.
-function pickStates(results: UseQueryResult<JobQueryData<unknown>, Error>[]): JobState[] {
+function pickStates(results: UseQueryResult<JobQueryData<unknown>, Error>[]): JobQueryState<unknown>[] {
   return results.map((r) => ({ data: r.data, error: r.error, isLoading: r.isLoading }));
 }
 
@@ -113,7 +107,6 @@ export function useJobs<const TJobs extends readonly JobSpec<unknown>[]>(
     const results = states.map((state, index) => {
       const spec = specs[index] as JobSpec<unknown>;
       const snapshot = state.data?.snapshot;
-      const poll = state.data?.poll;
       if (snapshot) {
         counts[snapshot.status]++;
         completed += snapshot.progress.completed;
@@ -129,30 +122,14 @@ export function useJobs<const TJobs extends readonly JobSpec<unknown>[]>(
       isLoading ||= state.isLoading;
       error ??= state.error;
       const { source, id } = spec;
-      const result: JobResult<unknown> = {
-        snapshot,
-        status: snapshot?.status,
-        progress: snapshot?.progress,
-        isTerminal: snapshot?.isTerminal ?? false,
-        error: state.error,
-        isLoading: state.isLoading,
-        // Not tracked per poll here: read inside a component that re-renders for another reason.
-        get nextPollAt() {
-          if (!poll || state.error !== null || snapshot?.isTerminal || poll.delayMs === null) return null;
-          return poll.handle.nextPollAt;
-        },
-        get pollError() {
-          return poll?.pollError;
-        },
-        canCancel: typeof source.cancel === 'function',
-        cancel: (): Promise<JobSnapshot<unknown> | undefined> =>
-          typeof id === 'string' && id !== ''
-            ? cancelJob(client, source, id)
-            : Promise.reject(new ValidationError('id', 'a non-empty string (there is no job to cancel)')),
-        refetch: async () => {
+      const result = toJobResult(
+        state,
+        typeof source.cancel === 'function',
+        () => cancelById(client, source, id),
+        async () => {
           await client.refetchQueries({ queryKey: jobQueryOptions(source, id).queryKey, exact: true });
         },
-      };
+      );
       return result;
     });
     const n = states.length;

@@ -1,4 +1,4 @@
-import type { ErrorBodyParser } from '@batchwatch/core';
+import type { ErrorBodyParser } from '@batchwatch/core/client-kit';
 
 /**
  * Reads Runflow's error bodies: the documented flat `{ code, message, errors }` and the nested

@@ -26,10 +26,3 @@ export {
   runflowBatchItems,
   runflowItemStatusTable,
 } from './results.js';
-export {
-  RUNFLOW_SIGNATURE_HEADER,
-  type RunflowBatchCallbackEvent,
-  runflowCallbackNotification,
-  signRunflowCallback,
-  verifyRunflowCallback,
-} from './webhooks.js';

@@ -4,11 +4,10 @@ import {
   type JobSource,
   type JobStatus,
   mapStatus,
-  paramValidator,
   type SourceContext,
   type StatusTable,
-  unwrapApiResult,
 } from '@batchwatch/core';
+import { paramValidator, unwrapApiResult } from '@batchwatch/core/client-kit';
 import type { RunflowClient } from './client.js';
 import { parseRunflowError } from './errors.js';
 import { paramRules } from './generated/params.gen.js';

@@ -1,10 +1,6 @@
-import {
-  type ItemStatusTable,
-  mapItemStatus,
-  type ResultItem,
-  type ResultPager,
-  unwrapApiResult,
-} from '@batchwatch/core';
+import type { ResultItem, ResultPager } from '@batchwatch/core';
+import { unwrapApiResult } from '@batchwatch/core/client-kit';
+import { type ItemStatusTable, mapItemStatus } from '@batchwatch/core/results';
 import type { RunflowClient } from './client.js';
 import { parseRunflowError } from './errors.js';
 import type { components, KnownRunStatusCode } from './generated/schema.gen.js';

@@ -1,16 +1,20 @@
+/**
+ * `@batchwatch/runflow-client/webhooks`: verify Runflow batch callbacks (HMAC-SHA256 of the raw
+ * body, constant time, secret rotation) and turn them into a `JobNotification` for
+ * `watch.notify` / `scheduler.notify`. `signRunflowCallback` signs bodies for tests and mocks.
+ *
+ * @module
+ */
+import { type JobNotification, type JobStatus, mapStatus, WebhookVerificationError } from '@batchwatch/core';
 import {
   getWebhookHeader,
   hmacSha256Hex,
-  type JobNotification,
-  type JobStatus,
-  mapStatus,
   matchesHmacSha256Hex,
   parseWebhookBody,
   resolveWebhookSecrets,
   type WebhookBody,
   type WebhookHeaders,
-  WebhookVerificationError,
-} from '@batchwatch/core';
+} from '@batchwatch/core/webhooks';
 import type { components } from './generated/schema.gen.js';
 import { runflowBatchStatusTable } from './jobs.js';
 

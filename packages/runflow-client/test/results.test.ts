@@ -1,4 +1,5 @@
-import { jobResults, NotFoundError, ResultLimitError, ValidationError } from '@batchwatch/core';
+import { NotFoundError, ValidationError } from '@batchwatch/core';
+import { jobResults, ResultLimitError } from '@batchwatch/core/results';
 import {
   activeResources,
   expectNoLeaks,

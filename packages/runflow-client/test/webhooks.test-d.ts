@@ -1,11 +1,7 @@
 import type { JobNotification } from '@batchwatch/core';
 import { describe, expectTypeOf, it } from 'vitest';
-import {
-  type components,
-  type RunflowBatchCallbackEvent,
-  runflowCallbackNotification,
-  verifyRunflowCallback,
-} from '../src/index.js';
+import type { components } from '../src/index.js';
+import { type RunflowBatchCallbackEvent, runflowCallbackNotification, verifyRunflowCallback } from '../src/webhooks.js';
 
 describe('webhook types', () => {
   it('should type the verified event from the spec schema', () => {

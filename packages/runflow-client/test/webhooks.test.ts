@@ -7,7 +7,7 @@ import {
   runflowCallbackNotification,
   signRunflowCallback,
   verifyRunflowCallback,
-} from '../src/index.js';
+} from '../src/webhooks.js';
 
 const SECRET = 'whsec_current_0123456789abcdef';
 const OLD = 'whsec_previous_fedcba9876543210';

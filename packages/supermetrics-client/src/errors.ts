@@ -1,4 +1,4 @@
-import type { ErrorBodyParser } from '@batchwatch/core';
+import type { ErrorBodyParser } from '@batchwatch/core/client-kit';
 
 /**
  * Reads every error body Supermetrics documents: the standard envelope

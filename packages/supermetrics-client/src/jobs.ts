@@ -6,11 +6,10 @@ import {
   type JobStatus,
   mapStatus,
   type PollHints,
-  paramValidator,
   type SourceContext,
   type StatusTable,
-  unwrapApiResult,
 } from '@batchwatch/core';
+import { paramValidator, unwrapApiResult } from '@batchwatch/core/client-kit';
 import type { SupermetricsClient } from './client.js';
 import { parseSupermetricsError } from './errors.js';
 import { paramRules } from './generated/params.gen.js';

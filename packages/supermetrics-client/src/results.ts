@@ -1,18 +1,15 @@
 import {
   InvalidResponseError,
-  type ItemStatusTable,
   JobCancelledError,
   JobFailedError,
-  mapItemStatus,
-  offsetCursor,
   type ResultContext,
   type ResultItem,
   type ResultPage,
   type ResultPager,
-  ResultsNotReadyError,
-  unwrapApiResult,
   ValidationError,
 } from '@batchwatch/core';
+import { unwrapApiResult } from '@batchwatch/core/client-kit';
+import { type ItemStatusTable, mapItemStatus, offsetCursor, ResultsNotReadyError } from '@batchwatch/core/results';
 import type { SupermetricsClient } from './client.js';
 import { parseSupermetricsError } from './errors.js';
 import type { components, KnownBatchQueryStatusCode } from './generated/schema.gen.js';

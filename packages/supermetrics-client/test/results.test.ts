@@ -1,12 +1,5 @@
-import {
-  InvalidResponseError,
-  JobFailedError,
-  jobResults,
-  NotFoundError,
-  ResultLimitError,
-  ResultsNotReadyError,
-  ValidationError,
-} from '@batchwatch/core';
+import { InvalidResponseError, JobFailedError, NotFoundError, ValidationError } from '@batchwatch/core';
+import { jobResults, ResultLimitError, ResultsNotReadyError } from '@batchwatch/core/results';
 import {
   activeResources,
   expectNoLeaks,

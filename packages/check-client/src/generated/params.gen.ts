@@ -5,7 +5,7 @@
  * Spec sha256: d7f55d637d02dd1690dd67cd18d51db8c57eab6e81ac3c1b3480dc8a817ab8ba
  */
 
-import type { ParamRules } from '@batchwatch/core';
+import type { ParamRules } from '@batchwatch/core/client-kit';
 
 /** Parameter constraints from the spec, checked before a request is sent. */
 export const paramRules: ParamRules = {

@@ -2,6 +2,8 @@
  * `@batchwatch/core/http`: serve normalized job snapshots from your server (where the provider
  * keys live) and poll them from a browser. Fetch API only: runs in browsers, Node, Bun, Deno and
  * edge runtimes.
+ *
+ * @module
  */
 export {
   createJobStatusHandler,

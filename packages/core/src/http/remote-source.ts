@@ -1,3 +1,4 @@
+import { headersToRecord, hintsFromHeaders } from '../client-kit/http.js';
 import {
   BatchwatchError,
   CancelNotSupportedError,
@@ -17,14 +18,7 @@ import {
   type JobTimestamps,
   type ProviderName,
 } from '../job-state.js';
-import {
-  headersToRecord,
-  hintsFromHeaders,
-  type JobSource,
-  type PollHints,
-  type SourceContext,
-  type SourceResult,
-} from '../source.js';
+import type { JobSource, PollHints, SourceContext, SourceResult } from '../source.js';
 import { type JobStatusErrorBody, jobPath, type WireHints } from './wire.js';
 
 /** Options shared by every source of one batchwatch server. */

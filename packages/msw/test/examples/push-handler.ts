@@ -1,9 +1,9 @@
 // The "Push + poll" example of packages/core/README.md: the region below is copied there verbatim
 // (push-e2e.test.ts checks it) and run by the end-to-end test against the mock server.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { checkWebhookNotification, verifyCheckWebhook } from '@batchwatch/check-client';
+import { checkWebhookNotification, verifyCheckWebhook } from '@batchwatch/check-client/webhooks';
 import { type JobScheduler, WebhookVerificationError } from '@batchwatch/core';
-import { runflowCallbackNotification, verifyRunflowCallback } from '@batchwatch/runflow-client';
+import { runflowCallbackNotification, verifyRunflowCallback } from '@batchwatch/runflow-client/webhooks';
 
 // #region readme
 /** A `node:http` handler for Runflow batch callbacks that ends polling early. */

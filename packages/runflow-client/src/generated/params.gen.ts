@@ -5,7 +5,7 @@
  * Spec sha256: 3ca5b34372e1097fcc73140cc739498bc1dcbf3cef3c901d4e3b19234cc7e924
  */
 
-import type { ParamRules } from '@batchwatch/core';
+import type { ParamRules } from '@batchwatch/core/client-kit';
 
 /** Parameter constraints from the spec, checked before a request is sent. */
 export const paramRules: ParamRules = {

@@ -5,7 +5,7 @@
  * Spec sha256: 494712dadb1ac670d33f3296bb66a62d4f83e53273525c3c810be72548667813
  */
 
-import type { ParamRules } from '@batchwatch/core';
+import type { ParamRules } from '@batchwatch/core/client-kit';
 
 /** Parameter constraints from the spec, checked before a request is sent. */
 export const paramRules: ParamRules = {
@@ -32,14 +32,12 @@ export const paramRules: ParamRules = {
           "offset_start": {
             "type": "integer",
             "minimum": 0,
-            "maximum": 1000000,
-            "format": "int32"
+            "maximum": 1000000
           },
           "offset_end": {
             "type": "integer",
             "minimum": 0,
-            "maximum": 1000000,
-            "format": "int32"
+            "maximum": 1000000
           }
         }
       }
@@ -59,8 +57,7 @@ export const paramRules: ParamRules = {
       "schema": {
         "type": "integer",
         "minimum": 0,
-        "maximum": 1000000,
-        "format": "int32"
+        "maximum": 1000000
       }
     },
     {
@@ -69,8 +66,7 @@ export const paramRules: ParamRules = {
       "schema": {
         "type": "integer",
         "minimum": 0,
-        "maximum": 1000000,
-        "format": "int32"
+        "maximum": 1000000
       }
     }
   ],
@@ -91,8 +87,7 @@ export const paramRules: ParamRules = {
       "schema": {
         "type": "integer",
         "minimum": 0,
-        "maximum": 1000000,
-        "format": "int32"
+        "maximum": 1000000
       }
     },
     {
@@ -101,8 +96,7 @@ export const paramRules: ParamRules = {
       "schema": {
         "type": "integer",
         "minimum": 1,
-        "maximum": 100000,
-        "format": "int32"
+        "maximum": 100000
       }
     }
   ],
@@ -213,38 +207,32 @@ export const paramRules: ParamRules = {
           "max_columns": {
             "type": "integer",
             "minimum": 1,
-            "maximum": 1000,
-            "format": "int32"
+            "maximum": 1000
           },
           "max_rows": {
             "type": "integer",
             "minimum": 1,
-            "maximum": 1000000,
-            "format": "int32"
+            "maximum": 1000000
           },
           "offset_start": {
             "type": "integer",
             "minimum": 0,
-            "maximum": 1000000,
-            "format": "int32"
+            "maximum": 1000000
           },
           "offset_end": {
             "type": "integer",
             "minimum": 0,
-            "maximum": 1000000,
-            "format": "int32"
+            "maximum": 1000000
           },
           "cache_minutes": {
             "type": "integer",
             "minimum": 0,
-            "maximum": 10080,
-            "format": "int32"
+            "maximum": 10080
           },
           "sync_timeout": {
             "type": "integer",
             "minimum": 0,
-            "maximum": 3600,
-            "format": "int32"
+            "maximum": 3600
           }
         }
       }
@@ -393,8 +381,7 @@ export const paramRules: ParamRules = {
       "schema": {
         "type": "integer",
         "minimum": 1,
-        "maximum": 1000,
-        "format": "int32"
+        "maximum": 1000
       }
     },
     {
@@ -403,8 +390,7 @@ export const paramRules: ParamRules = {
       "schema": {
         "type": "integer",
         "minimum": 1,
-        "maximum": 1000000,
-        "format": "int32"
+        "maximum": 1000000
       }
     },
     {
@@ -413,8 +399,7 @@ export const paramRules: ParamRules = {
       "schema": {
         "type": "integer",
         "minimum": 0,
-        "maximum": 1000000,
-        "format": "int32"
+        "maximum": 1000000
       }
     },
     {
@@ -423,8 +408,7 @@ export const paramRules: ParamRules = {
       "schema": {
         "type": "integer",
         "minimum": 0,
-        "maximum": 1000000,
-        "format": "int32"
+        "maximum": 1000000
       }
     },
     {
@@ -433,8 +417,7 @@ export const paramRules: ParamRules = {
       "schema": {
         "type": "integer",
         "minimum": 0,
-        "maximum": 10080,
-        "format": "int32"
+        "maximum": 10080
       }
     },
     {
@@ -452,8 +435,7 @@ export const paramRules: ParamRules = {
       "schema": {
         "type": "integer",
         "minimum": 0,
-        "maximum": 3600,
-        "format": "int32"
+        "maximum": 3600
       }
     }
   ],

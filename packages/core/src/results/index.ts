@@ -1,4 +1,11 @@
-import { type Clock, systemClock } from './clock.js';
+/**
+ * `@batchwatch/core/results`: stream a finished job's results page by page, in one item shape for
+ * every provider: `jobResults(source, id)` with prefetch, page retries at the same cursor,
+ * `Retry-After`, abort, and `toArray` / `collect({ max })`.
+ *
+ * @module
+ */
+import { type Clock, systemClock } from '../clock.js';
 import {
   AbortError,
   BatchwatchError,
@@ -6,13 +13,13 @@ import {
   InvalidResponseError,
   isTransientError,
   ValidationError,
-} from './errors.js';
-import { fetchOnce } from './internal/step.js';
-import { validateId } from './internal/validate.js';
-import type { JobSnapshot } from './job-state.js';
-import { type PollOptions, type ResolvedPollOptions, resolvePollOptions } from './options.js';
-import { MAX_DELAY_MS, nextDelay } from './schedule.js';
-import type { ItemStatus, JobSource, ResultItem, ResultPage, ResultPager } from './source.js';
+} from '../errors.js';
+import { fetchOnce } from '../internal/step.js';
+import { validateId } from '../internal/validate.js';
+import type { JobSnapshot } from '../job-state.js';
+import { type PollOptions, type ResolvedPollOptions, resolvePollOptions } from '../options.js';
+import { MAX_DELAY_MS, nextDelay } from '../schedule.js';
+import type { ItemStatus, JobSource, ResultItem, ResultPage, ResultPager } from '../source.js';
 
 /** A provider's item statuses and their {@link ItemStatus}, checked exhaustively by its tests. */
 export type ItemStatusTable<TRawStatus extends string = string> = Readonly<Record<TRawStatus, ItemStatus>>;
@@ -466,3 +473,5 @@ function sleep(ms: number, signal: AbortSignal, clock: Clock): Promise<void> {
     signal.addEventListener('abort', onAbort, { once: true });
   });
 }
+
+export type { ItemOf, ItemStatus, ResultContext, ResultItem, ResultPage, ResultPager } from '../source.js';

@@ -1,4 +1,11 @@
-import { ValidationError, WebhookVerificationError } from './errors.js';
+/**
+ * `@batchwatch/core/webhooks`: the building blocks of provider webhook verification (raw body
+ * bytes, header lookup, HMAC-SHA256 with WebCrypto, constant-time comparison, secret rotation).
+ * The client packages build their `verify*Webhook` functions from these.
+ *
+ * @module
+ */
+import { ValidationError, WebhookVerificationError } from '../errors.js';
 
 /**
  * A webhook request body exactly as received: the signature covers these bytes, so verify before

@@ -1,4 +1,4 @@
-import { ValidationError } from './errors.js';
+import { ValidationError } from '../errors.js';
 
 /**
  * The part of a JSON Schema that request validation checks, as `pnpm generate` extracts it from a

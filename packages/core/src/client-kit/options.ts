@@ -1,4 +1,4 @@
-import { ValidationError } from './errors.js';
+import { ValidationError } from '../errors.js';
 import { type ParamRules, type RequestParams, validateParams } from './params.js';
 
 /** Options every provider client takes. */
