@@ -7,7 +7,8 @@
 
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { checkBatch, createCheckClient } from '@batchwatch/check-client';
-import { createJobScheduler, HttpError } from '@batchwatch/core';
+import { HttpError } from '@batchwatch/core';
+import { createJobScheduler } from '@batchwatch/core/scheduler';
 import { createRunflowClient, runflowBatch } from '@batchwatch/runflow-client';
 import { createSupermetricsClient, supermetricsQueryStatus } from '@batchwatch/supermetrics-client';
 import { environmentManager, QueryClient, QueryObserver } from '@tanstack/react-query';

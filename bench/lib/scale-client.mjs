@@ -4,7 +4,9 @@
 import { setMaxListeners } from 'node:events';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { checkBatch, createCheckClient } from '@batchwatch/check-client';
-import { createJobHandle, createJobScheduler, createSnapshot, pollOnce } from '@batchwatch/core';
+import { createSnapshot } from '@batchwatch/core/client-kit';
+import { createJobHandle, pollOnce } from '@batchwatch/core/handles';
+import { createJobScheduler } from '@batchwatch/core/scheduler';
 import { cpuMs, mean, percentile, round, serveParent, settledHeap, sleep, timersAlive } from './common.mjs';
 
 /** Counts requests per wall-clock second (from the start of the measurement). */

@@ -3,6 +3,8 @@ import { defineConfig } from 'tsdown';
 export default defineConfig({
   entry: {
     index: 'src/index.ts',
+    scheduler: 'src/scheduler.ts',
+    handles: 'src/handles.ts',
     results: 'src/results/index.ts',
     webhooks: 'src/webhooks/index.ts',
     'client-kit': 'src/client-kit/index.ts',

@@ -1,13 +1,5 @@
-import {
-  createSnapshot,
-  type JobSnapshot,
-  type JobSource,
-  type JobStatus,
-  mapStatus,
-  type SourceContext,
-  type StatusTable,
-} from '@batchwatch/core';
-import { paramValidator, unwrapApiResult } from '@batchwatch/core/client-kit';
+import type { JobSnapshot, JobSource, JobStatus, SourceContext, StatusTable } from '@batchwatch/core';
+import { createSnapshot, mapStatus, paramValidator, unwrapApiResult } from '@batchwatch/core/client-kit';
 import type { CheckClient } from './client.js';
 import { parseCheckError } from './errors.js';
 import { paramRules } from './generated/params.gen.js';

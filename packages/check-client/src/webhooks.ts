@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { type JobNotification, type JobStatus, ValidationError, WebhookVerificationError } from '@batchwatch/core';
+import { type JobNotification, type JobStatus, ValidationError } from '@batchwatch/core';
 import {
   getWebhookHeader,
   hmacSha256Hex,
@@ -15,6 +15,7 @@ import {
   resolveWebhookSecrets,
   type WebhookBody,
   type WebhookHeaders,
+  WebhookVerificationError,
   webhookBodyBytes,
 } from '@batchwatch/core/webhooks';
 import type { components } from './generated/schema.gen.js';

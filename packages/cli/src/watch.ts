@@ -1,10 +1,5 @@
-import {
-  createJobScheduler,
-  type JobSnapshot,
-  type JobSource,
-  type JobWatch,
-  PollTimeoutError,
-} from '@batchwatch/core';
+import { type JobSnapshot, type JobSource, type JobWatch, PollTimeoutError } from '@batchwatch/core';
+import { createJobScheduler } from '@batchwatch/core/scheduler';
 import type { JobRef } from './refs.js';
 import { barReporter, type JobRow, lineReporter, ndjsonReporter, type Output, type Reporter } from './report.js';
 

@@ -211,37 +211,9 @@ export class AbortError extends BatchwatchError {
   }
 }
 
-/** A {@link JobHandle} that this version cannot read (newer `v`, unknown fields, wrong types). */
-export class InvalidHandleError extends BatchwatchError {
-  override name = 'InvalidHandleError';
-}
-
 /** The provider has no server-side cancel for this kind of job. */
 export class CancelNotSupportedError extends BatchwatchError {
   override name = 'CancelNotSupportedError';
-}
-
-/** Why a webhook or callback was rejected by {@link WebhookVerificationError}. */
-export type WebhookVerificationReason =
-  | 'missing_signature'
-  | 'malformed_signature'
-  | 'signature_mismatch'
-  | 'timestamp_out_of_tolerance'
-  | 'malformed_body';
-
-/**
- * A webhook or callback failed verification (`verifyRunflowCallback`, `verifyCheckWebhook`):
- * answer it with 400 and do not act on it. The message never contains a secret or the expected
- * signature.
- */
-export class WebhookVerificationError extends BatchwatchError {
-  override name = 'WebhookVerificationError';
-  /** What was wrong: no signature header, an unreadable one, no secret matching, a stale timestamp, or a body that is not the event. */
-  readonly reason: WebhookVerificationReason;
-  constructor(reason: WebhookVerificationReason, message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.reason = reason;
-  }
 }
 
 /**

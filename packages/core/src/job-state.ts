@@ -98,7 +98,7 @@ export interface JobSnapshot<TRaw = unknown> {
   raw: TRaw;
 }
 
-/** Input for {@link createSnapshot}: a snapshot without the derived fields. */
+/** Input for `createSnapshot` (`@batchwatch/core/client-kit`): a snapshot without the derived fields. */
 export interface SnapshotInit<TRaw> {
   provider: ProviderName;
   kind: string;
@@ -113,64 +113,7 @@ export interface SnapshotInit<TRaw> {
 }
 
 /**
- * Builds a {@link JobSnapshot}: computes `isTerminal` and `fraction` (clamped to `[0, 1]`,
- * `null` when the total is unknown or zero before the end). A terminal `succeeded` job reports `1`.
- */
-export function createSnapshot<TRaw>(init: SnapshotInit<TRaw>): JobSnapshot<TRaw> {
-  const completed = nonNegative(init.progress.completed);
-  const failed = nonNegative(init.progress.failed ?? 0);
-  const total = init.progress.total === null ? null : nonNegative(init.progress.total);
-  let fraction: number | null = null;
-  if (total !== null && total > 0) {
-    fraction = Math.min(1, completed / total);
-  }
-  const isTerminal = isTerminalStatus(init.status);
-  if (isTerminal && init.status !== 'cancelled' && init.status !== 'failed') {
-    fraction = 1;
-  }
-  const snapshot: JobSnapshot<TRaw> = {
-    provider: init.provider,
-    kind: init.kind,
-    id: init.id,
-    status: init.status,
-    rawStatus: init.rawStatus,
-    isTerminal,
-    progress: { completed, failed, total, fraction },
-    timestamps: stripUndefined(init.timestamps ?? {}),
-    observedAt: init.observedAt,
-    raw: init.raw,
-  };
-  if (init.failure) {
-    snapshot.failure = init.failure;
-  }
-  return snapshot;
-}
-
-function nonNegative(n: number): number {
-  return Number.isFinite(n) && n > 0 ? n : 0;
-}
-
-function stripUndefined(t: JobTimestamps): JobTimestamps {
-  const out: JobTimestamps = {};
-  if (t.createdAt) out.createdAt = t.createdAt;
-  if (t.startedAt) out.startedAt = t.startedAt;
-  if (t.finishedAt) out.finishedAt = t.finishedAt;
-  return out;
-}
-
-/**
  * A total mapping from a provider's documented raw statuses to {@link JobStatus}.
  * Strings not in the table map to `unknown`.
  */
 export type StatusTable<TRawStatus extends string = string> = Readonly<Record<TRawStatus, JobStatus>>;
-
-/**
- * Looks `raw` up in `table`; a missing, empty or undocumented status is `unknown`.
- */
-export function mapStatus<TRawStatus extends string>(
-  table: StatusTable<TRawStatus>,
-  raw: string | null | undefined,
-): JobStatus {
-  if (raw === null || raw === undefined || raw === '') return 'unknown';
-  return Object.hasOwn(table, raw) ? table[raw as TRawStatus] : 'unknown';
-}

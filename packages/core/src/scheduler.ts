@@ -1,13 +1,29 @@
+/**
+ * `@batchwatch/core/scheduler`: watch many jobs in one process with shared request budgets: at
+ * most `maxConcurrent` requests in flight, per provider an evenly spaced request rate and a
+ * concurrency cap, a 429 that pauses every job of its provider, dedupe of watchers of the same
+ * job, and `notify` to route webhooks to the jobs they are about.
+ *
+ * @module
+ */
 import { type Clock, systemClock } from './clock.js';
-import { ValidationError } from './errors.js';
+import { AbortError, RateLimitError, ValidationError } from './errors.js';
 import type { JobHandle } from './handle.js';
-import { Engine, type ProviderLimits } from './internal/engine.js';
-import { type JobNotification, type PushModeOptions, resolvePush } from './notify.js';
+import { parseJobHandle } from './handles.js';
+import { deadView, type Loop, type LoopHost, openWatch } from './internal/loop.js';
+import { timeoutError } from './internal/step.js';
+import { isNotification, type JobNotification, type PushModeOptions, resolvePush } from './notify.js';
 import { type OutcomeOptions, type PollOptions, resolvePollOptions, type WatchOptions } from './options.js';
 import type { JobSource } from './source.js';
 import type { JobWatch } from './watch.js';
 
-export type { ProviderLimits };
+/** Limits for one provider, shared by every job of it. */
+export interface ProviderLimits {
+  /** Requests per second to this provider, spaced evenly. Defaults to unlimited. */
+  requestsPerSecond?: number;
+  /** Requests in flight to this provider at once. Defaults to unlimited (the scheduler's `maxConcurrent` still applies). */
+  maxConcurrent?: number;
+}
 
 /** Options of {@link createJobScheduler}; the poll and outcome options are defaults for every watch. */
 export interface JobSchedulerOptions extends PollOptions, OutcomeOptions, PushModeOptions {
@@ -93,12 +109,257 @@ export function createJobScheduler(options: JobSchedulerOptions = {}): JobSchedu
   }
   resolvePollOptions(defaults);
   resolvePush(defaults.push);
-  const engine = new Engine({ clock, maxConcurrent, perProvider, defaults });
+  const host = new SchedulerHost(clock, maxConcurrent, perProvider, defaults);
   return {
-    watch: (source, id, watchOptions = {}) => engine.watch(source, id, watchOptions),
-    resume: (source, handle, watchOptions = {}) => engine.watch(source, '', watchOptions, handle),
-    notify: (n) => engine.notify(n),
-    stats: () => engine.stats(),
-    close: () => engine.close(),
+    watch: (source, id, watchOptions = {}) => host.watch(source, id, watchOptions),
+    resume: (source, handle, watchOptions = {}) => host.watch(source, '', watchOptions, handle),
+    notify: (n) => host.notify(n),
+    stats: () => host.stats(),
+    close: () => host.close(),
   };
+}
+
+// One provider's shared budget: a concurrency cap, an evenly spaced request rate, and a pause after a 429.
+class ProviderGate {
+  inFlight = 0;
+  pausedUntil = Number.NEGATIVE_INFINITY;
+  // After a 429, one request at a time until one sent after it succeeds, so resuming jobs don't earn a burst of 429s.
+  probing = false;
+  /** Counts 429s, to tell requests sent before the last one from those sent after. */
+  limits = 0;
+  #nextFreeAt = Number.NEGATIVE_INFINITY;
+  #lastSentAt = Number.NEGATIVE_INFINITY;
+
+  constructor(
+    readonly maxConcurrent: number,
+    readonly requestsPerSecond: number | undefined,
+  ) {}
+
+  blocked(): boolean {
+    return this.inFlight >= this.maxConcurrent || (this.probing && this.inFlight > 0);
+  }
+
+  /** Reserves the next request slot of the rate budget; returns how long to wait for it. */
+  reserve(now: number): number {
+    if (this.requestsPerSecond === undefined) return 0;
+    const at = Math.max(now, this.#nextFreeAt);
+    this.#nextFreeAt = at + 1000 / this.requestsPerSecond;
+    return at - now;
+  }
+
+  /**
+   * Admits a request now if the last one actually sent was at least one slot ago, else returns how
+   * long to wait. Reserved slots whose timers fired late (the event loop was blocked) must not all go
+   * at once: missed slots are not banked.
+   */
+  admit(now: number): number {
+    if (this.requestsPerSecond === undefined) return 0;
+    const wait = this.#lastSentAt + 1000 / this.requestsPerSecond - now;
+    if (wait > 0) return wait;
+    this.#lastSentAt = now;
+    return 0;
+  }
+}
+
+/**
+ * Runs many poll loops under shared budgets. One timer per job that waits for its next poll; jobs
+ * waiting for a free request slot hold none.
+ */
+class SchedulerHost implements LoopHost {
+  readonly #loops = new Map<string, Loop<unknown>>();
+  /** Loops by provider, kind and id (without the source), for `notify`. */
+  readonly #byJob = new Map<string, Set<Loop<unknown>>>();
+  /** When the last notification of a provider and kind arrived. */
+  readonly #pushSeen = new Map<string, number>();
+  readonly #keys = new WeakMap<Loop<unknown>, string>();
+  readonly #ready: Loop<unknown>[] = [];
+  readonly #gates = new Map<string, ProviderGate>();
+  readonly #running = new Set<Promise<void>>();
+  #inFlight = 0;
+  #closed = false;
+  #pumping = false;
+
+  constructor(
+    readonly clock: Clock,
+    readonly maxConcurrent: number,
+    readonly limits: Readonly<Record<string, ProviderLimits>>,
+    readonly defaults: PollOptions & OutcomeOptions & PushModeOptions,
+  ) {}
+
+  watch<TRaw>(
+    source: JobSource<TRaw>,
+    id: string,
+    options: WatchOptions<TRaw>,
+    handle?: JobHandle | string,
+  ): JobWatch<TRaw> {
+    if (this.#closed) return deadView(source, id, this.clock, options, new AbortError('the scheduler is closed'));
+    // The source object is part of the key: two sources (e.g. two tenants' clients) never share a poll.
+    const key = (jobId: string) => `${sourceId(source)}\u0000${jobKey(source.provider, source.kind, jobId)}`;
+    return openWatch(
+      this,
+      source,
+      id,
+      options,
+      handle === undefined ? undefined : () => parseJobHandle(handle, source),
+      this.defaults,
+      (jobId) => this.#loops.get(key(jobId)) as Loop<TRaw> | undefined,
+      (loop) => {
+        const k = key(loop.id);
+        this.#keys.set(loop as Loop<unknown>, k);
+        this.#loops.set(k, loop as Loop<unknown>);
+        const byJob = jobKey(source.provider, source.kind, loop.id);
+        this.#byJob.set(byJob, (this.#byJob.get(byJob) ?? new Set()).add(loop as Loop<unknown>));
+      },
+    );
+  }
+
+  due(loop: Loop<unknown>): void {
+    this.#ready.push(loop);
+    this.#pump();
+  }
+
+  ended(loop: Loop<unknown>): void {
+    const queued = this.#ready.indexOf(loop);
+    if (queued >= 0) this.#ready.splice(queued, 1);
+    const key = this.#keys.get(loop);
+    if (key !== undefined && this.#loops.get(key) === loop) this.#loops.delete(key);
+    const byJob = jobKey(loop.source.provider, loop.source.kind, loop.id);
+    const siblings = this.#byJob.get(byJob);
+    if (siblings?.delete(loop) && siblings.size === 0) this.#byJob.delete(byJob);
+  }
+
+  sawPush(provider: string, kind: string): void {
+    this.#pushSeen.set(jobKey(provider, kind, ''), this.clock.now());
+  }
+
+  lastPushAt(provider: string, kind: string): number | undefined {
+    return this.#pushSeen.get(jobKey(provider, kind, ''));
+  }
+
+  /**
+   * A notification: wakes every loop polling its job for one poll now. Returns whether any
+   * matched. Any notification of a provider and kind keeps push alive for it.
+   */
+  notify(n: JobNotification): boolean {
+    if (this.#closed || !isNotification(n)) return false;
+    this.sawPush(n.provider, n.kind);
+    const loops = [...(this.#byJob.get(jobKey(n.provider, n.kind, n.id)) ?? [])];
+    for (const loop of loops) loop.wake(n);
+    return loops.length > 0;
+  }
+
+  stats(): SchedulerStats {
+    let timers = 0;
+    for (const loop of this.#loops.values()) if (loop.timer !== undefined) timers++;
+    return { watching: this.#loops.size, inFlight: this.#inFlight, queued: this.#ready.length, timers };
+  }
+
+  /** Ends every loop (views reject with `AbortError`) and waits for in-flight polls to unwind. */
+  async close(): Promise<void> {
+    this.#closed = true;
+    for (const loop of [...this.#loops.values()]) loop.end({ error: new AbortError('the scheduler was closed') });
+    await Promise.allSettled([...this.#running]);
+  }
+
+  // Starts as many due jobs as the global and per-provider budgets allow, in arrival order.
+  #pump(): void {
+    if (this.#pumping) return;
+    this.#pumping = true;
+    try {
+      let i = 0;
+      while (i < this.#ready.length && this.#inFlight < this.maxConcurrent) {
+        const loop = this.#ready[i] as Loop<unknown>;
+        const gate = this.#gate(loop.source.provider);
+        if (gate.blocked()) {
+          i++;
+          continue;
+        }
+        this.#ready.splice(i, 1);
+        const now = this.clock.now();
+        if (now < gate.pausedUntil) {
+          this.#defer(loop, gate.pausedUntil, now);
+          continue;
+        }
+        if (!loop.reserved) {
+          const wait = gate.reserve(now);
+          if (wait > 0) {
+            loop.reserved = true;
+            this.#defer(loop, now + wait, now);
+            continue;
+          }
+        }
+        const late = gate.admit(now);
+        if (late > 0) {
+          loop.reserved = true;
+          this.#defer(loop, now + late, now);
+          continue;
+        }
+        loop.reserved = false;
+        this.#start(loop, gate);
+      }
+    } finally {
+      this.#pumping = false;
+    }
+  }
+
+  #start(loop: Loop<unknown>, gate: ProviderGate): void {
+    this.#inFlight++;
+    gate.inFlight++;
+    const epoch = gate.limits;
+    const run = loop
+      .run({
+        received: () => {
+          this.#inFlight--;
+          gate.inFlight--;
+        },
+        settled: (input, delay, now) => {
+          const error = input.ok ? undefined : input.error;
+          if (error instanceof RateLimitError) {
+            gate.probing = true;
+            gate.limits++;
+            const pauseMs = error.retryAfterMs ?? delay?.delayMs ?? loop.policy.minIntervalMs;
+            gate.pausedUntil = Math.max(gate.pausedUntil, now + pauseMs);
+          } else if (input.ok && epoch === gate.limits) {
+            gate.probing = false;
+          }
+        },
+      })
+      .then(() => this.#pump());
+    this.#running.add(run);
+    void run.finally(() => this.#running.delete(run));
+  }
+
+  // The provider is paused or out of budget: wait, but a poll the gate pushes past the deadline is not sent.
+  #defer(loop: Loop<unknown>, at: number, now: number): void {
+    const { deadline } = loop.state;
+    if (deadline !== null && at > deadline && now >= deadline) {
+      loop.end({ error: timeoutError(loop.state, loop.snapshot) });
+    } else {
+      loop.schedule(deadline === null ? at : Math.min(at, deadline));
+    }
+  }
+
+  #gate(provider: string): ProviderGate {
+    let gate = this.#gates.get(provider);
+    if (!gate) {
+      const limits = Object.hasOwn(this.limits, provider) ? this.limits[provider] : undefined;
+      gate = new ProviderGate(limits?.maxConcurrent ?? Number.POSITIVE_INFINITY, limits?.requestsPerSecond);
+      this.#gates.set(provider, gate);
+    }
+    return gate;
+  }
+}
+
+const jobKey = (provider: string, kind: string, id: string) => `${provider}\u0000${kind}\u0000${id}`;
+
+const sourceIds = new WeakMap<object, number>();
+let nextSourceId = 0;
+
+function sourceId(source: object): number {
+  let id = sourceIds.get(source);
+  if (id === undefined) {
+    id = nextSourceId++;
+    sourceIds.set(source, id);
+  }
+  return id;
 }

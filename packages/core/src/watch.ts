@@ -1,6 +1,6 @@
 import { systemClock } from './clock.js';
 import type { JobHandle } from './handle.js';
-import { Engine } from './internal/engine.js';
+import { openWatch, soloHost } from './internal/loop.js';
 import type { JobSnapshot } from './job-state.js';
 import type { JobNotification } from './notify.js';
 import type { WatchOptions } from './options.js';
@@ -73,7 +73,7 @@ export function watchJob<TRaw>(
   id: string,
   options: WatchOptions<NoInfer<TRaw>> = {},
 ): JobWatch<TRaw> {
-  return new Engine({ clock: options.clock ?? systemClock }).watch(source, id, options);
+  return openWatch(soloHost(options.clock ?? systemClock), source, id, options);
 }
 
 /** `watchJob(source, id, options).done`: the terminal snapshot, or a rejection (see {@link JobWatch.done}). */
@@ -83,17 +83,4 @@ export function waitForJob<TRaw>(
   options: WatchOptions<NoInfer<TRaw>> = {},
 ): Promise<JobSnapshot<TRaw>> {
   return watchJob(source, id, options).done;
-}
-
-/**
- * Continues watching from a {@link JobHandle} (or its JSON): the first poll is at `nextPollAt`,
- * the deadline and attempt count carry over, and `options.timeoutMs` is ignored. A handle that is
- * invalid or for another provider or kind rejects `done` with `InvalidHandleError`.
- */
-export function resumeJob<TRaw>(
-  source: JobSource<TRaw>,
-  handle: JobHandle | string,
-  options: WatchOptions<NoInfer<TRaw>> = {},
-): JobWatch<TRaw> {
-  return new Engine({ clock: options.clock ?? systemClock }).watch(source, '', options, handle);
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { unwrapApiResult } from '../src/client-kit/index.js';
+import { InvalidHandleError } from '../src/handles.js';
 import {
   AbortError,
   AuthenticationError,
@@ -8,7 +9,6 @@ import {
   CancelNotSupportedError,
   ConflictError,
   HttpError,
-  InvalidHandleError,
   InvalidResponseError,
   isTransientError,
   JobCancelledError,
@@ -21,8 +21,8 @@ import {
   RequestTimeoutError,
   ServerError,
   ValidationError,
-  WebhookVerificationError,
 } from '../src/index.js';
+import { WebhookVerificationError } from '../src/webhooks/index.js';
 import { snap } from './helpers.js';
 
 const cause = new Error('root cause');

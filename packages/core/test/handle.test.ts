@@ -1,16 +1,12 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { createJobHandle, InvalidHandleError, parseJobHandle, pollOnce, resumeJob } from '../src/handles.js';
 import {
   AuthenticationError,
-  createJobHandle,
-  InvalidHandleError,
   JobFailedError,
   type JobHandle,
   NetworkError,
   type PollEvent,
   PollTimeoutError,
-  parseJobHandle,
-  pollOnce,
-  resumeJob,
   watchJob,
 } from '../src/index.js';
 import { fakeSource, type Step, track } from './helpers.js';

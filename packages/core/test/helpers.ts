@@ -1,12 +1,5 @@
-import {
-  createSnapshot,
-  type JobSnapshot,
-  type JobSource,
-  type JobStatus,
-  type PollHints,
-  type SourceContext,
-  type SourceResult,
-} from '../src/index.js';
+import { createSnapshot } from '../src/client-kit/index.js';
+import type { JobSnapshot, JobSource, JobStatus, PollHints, SourceContext, SourceResult } from '../src/index.js';
 
 /** The raw body our fake sources return. */
 export interface FakeRaw {

@@ -1,14 +1,12 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { headersToRecord, hintsFromHeaders } from '../src/client-kit/index.js';
+import { createSnapshot, headersToRecord, hintsFromHeaders, mapStatus } from '../src/client-kit/index.js';
 import {
   AuthenticationError,
-  createSnapshot,
   HttpError,
   InvalidResponseError,
   type JobSource,
-  mapStatus,
   NetworkError,
   NotFoundError,
   RateLimitError,

@@ -2,7 +2,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { headersToRecord, hintsFromHeaders } from '../src/client-kit/index.js';
+import { createSnapshot, headersToRecord, hintsFromHeaders, mapStatus } from '../src/client-kit/index.js';
 import {
   createJobStatusHandler,
   type JobRef,
@@ -16,11 +16,9 @@ import {
   BadRequestError,
   CancelNotSupportedError,
   ConflictError,
-  createSnapshot,
   HttpError,
   InvalidResponseError,
   type JobSource,
-  mapStatus,
   NetworkError,
   NotFoundError,
   PermissionDeniedError,

@@ -1,14 +1,14 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { createSnapshot } from '../src/client-kit/index.js';
 import {
   AbortError,
-  createJobScheduler,
-  createSnapshot,
   type JobNotification,
   type JobSource,
   type PollEvent,
   ValidationError,
   watchJob,
 } from '../src/index.js';
+import { createJobScheduler } from '../src/scheduler.js';
 import { fakeSource, type Step, track } from './helpers.js';
 
 const almostOne = () => 0.999_999_9;

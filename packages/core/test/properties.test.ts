@@ -1,17 +1,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import {
-  createJobHandle,
-  createJobScheduler,
-  createSnapshot,
-  isTerminalStatus,
-  type JobSource,
-  mapStatus,
-  NetworkError,
-  pollOnce,
-  type StatusTable,
-  watchJob,
-} from '../src/index.js';
+import { createSnapshot, mapStatus } from '../src/client-kit/index.js';
+import { createJobHandle, pollOnce } from '../src/handles.js';
+import { isTerminalStatus, type JobSource, NetworkError, type StatusTable, watchJob } from '../src/index.js';
+import { createJobScheduler } from '../src/scheduler.js';
 import { fakeSource, manualClock, type Step } from './helpers.js';
 
 const TABLE: StatusTable<'QUEUED' | 'RUNNING' | 'SUCCESS' | 'FAILURE' | 'STOPPED'> = {

@@ -1,12 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import {
-  AbortError,
-  createJobScheduler,
-  createSnapshot,
-  type JobSource,
-  RateLimitError,
-  ValidationError,
-} from '../src/index.js';
+import { createSnapshot } from '../src/client-kit/index.js';
+import { AbortError, type JobSource, RateLimitError, ValidationError } from '../src/index.js';
+import { createJobScheduler } from '../src/scheduler.js';
 import { type FakeSource, fakeSource, type Step, track } from './helpers.js';
 
 const almostOne = () => 0.999_999_9;

@@ -1,17 +1,15 @@
 import { describe, expectTypeOf, it } from 'vitest';
+import { type PollOnceResult, pollOnce, resumeJob } from '../src/handles.js';
 import {
-  createJobScheduler,
   type JobHandle,
   type JobSnapshot,
   type JobSource,
   type JobWatch,
-  type PollOnceResult,
-  pollOnce,
-  resumeJob,
   type SnapshotOf,
   waitForJob,
   watchJob,
 } from '../src/index.js';
+import { createJobScheduler } from '../src/scheduler.js';
 
 interface BatchBody {
   batch_id: string;

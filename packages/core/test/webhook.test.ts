@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { BatchwatchError, ValidationError, WebhookVerificationError } from '../src/index.js';
+import { BatchwatchError, ValidationError } from '../src/index.js';
 import {
   getWebhookHeader,
   hmacSha256Hex,
@@ -8,6 +8,7 @@ import {
   parseWebhookBody,
   resolveWebhookSecrets,
   timingSafeEqual,
+  WebhookVerificationError,
   webhookBodyBytes,
 } from '../src/webhooks/index.js';
 

@@ -6,15 +6,8 @@ import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { checkBatch, createCheckClient } from '@batchwatch/check-client';
-import {
-  createJobScheduler,
-  type JobNotification,
-  type JobScheduler,
-  type JobSchedulerOptions,
-  type JobSource,
-  type JobStatus,
-  type PollEvent,
-} from '@batchwatch/core';
+import type { JobNotification, JobSource, JobStatus, PollEvent } from '@batchwatch/core';
+import { createJobScheduler, type JobScheduler, type JobSchedulerOptions } from '@batchwatch/core/scheduler';
 import { createRunflowClient, runflowBatch } from '@batchwatch/runflow-client';
 import { afterEach, describe, expect, it } from 'vitest';
 import {

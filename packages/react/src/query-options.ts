@@ -1,13 +1,12 @@
 import {
-  createJobHandle,
   type DelaySource,
   type JobHandle,
   type JobSnapshot,
   type JobSource,
   MAX_DELAY_MS,
   type PollOptions,
-  pollOnce,
 } from '@batchwatch/core';
+import { createJobHandle, pollOnce } from '@batchwatch/core/handles';
 import {
   type DataTag,
   focusManager,

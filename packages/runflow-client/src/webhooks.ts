@@ -5,7 +5,8 @@
  *
  * @module
  */
-import { type JobNotification, type JobStatus, mapStatus, WebhookVerificationError } from '@batchwatch/core';
+import type { JobNotification, JobStatus } from '@batchwatch/core';
+import { mapStatus } from '@batchwatch/core/client-kit';
 import {
   getWebhookHeader,
   hmacSha256Hex,
@@ -14,6 +15,7 @@ import {
   resolveWebhookSecrets,
   type WebhookBody,
   type WebhookHeaders,
+  WebhookVerificationError,
 } from '@batchwatch/core/webhooks';
 import type { components } from './generated/schema.gen.js';
 import { runflowBatchStatusTable } from './jobs.js';

@@ -1,6 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { type JobStatus, ValidationError, WebhookVerificationError } from '@batchwatch/core';
+import { type JobStatus, ValidationError } from '@batchwatch/core';
+import { WebhookVerificationError } from '@batchwatch/core/webhooks';
 import { describe, expect, it } from 'vitest';
 import {
   type RunflowBatchCallbackEvent,

@@ -1,15 +1,13 @@
 import {
-  createSnapshot,
   InvalidResponseError,
   type JobSnapshot,
   type JobSource,
   type JobStatus,
-  mapStatus,
   type PollHints,
   type SourceContext,
   type StatusTable,
 } from '@batchwatch/core';
-import { paramValidator, unwrapApiResult } from '@batchwatch/core/client-kit';
+import { createSnapshot, mapStatus, paramValidator, unwrapApiResult } from '@batchwatch/core/client-kit';
 import type { SupermetricsClient } from './client.js';
 import { parseSupermetricsError } from './errors.js';
 import { paramRules } from './generated/params.gen.js';

@@ -2,7 +2,8 @@
 // (push-e2e.test.ts checks it) and run by the end-to-end test against the mock server.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { checkWebhookNotification, verifyCheckWebhook } from '@batchwatch/check-client/webhooks';
-import { type JobScheduler, WebhookVerificationError } from '@batchwatch/core';
+import type { JobScheduler } from '@batchwatch/core/scheduler';
+import { WebhookVerificationError } from '@batchwatch/core/webhooks';
 import { runflowCallbackNotification, verifyRunflowCallback } from '@batchwatch/runflow-client/webhooks';
 
 // #region readme

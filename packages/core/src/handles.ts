@@ -1,0 +1,194 @@
+/**
+ * `@batchwatch/core/handles`: continue polling elsewhere. A {@link JobHandle} is a small
+ * versioned JSON object (from `watch.toHandle()` or {@link createJobHandle}) that you can store;
+ * {@link resumeJob} watches on from it in another process, and {@link pollOnce} polls exactly once
+ * per call for durable schedulers (cron, queues, workflow engines).
+ *
+ * @module
+ */
+import { type Clock, systemClock } from './clock.js';
+import { BatchwatchError } from './errors.js';
+import { type HandleOwner, handleFromState, JOB_HANDLE_VERSION, type JobHandle, stateFromHandle } from './handle.js';
+import { openWatch, soloHost } from './internal/loop.js';
+import { advance, initialState, pollSource } from './internal/step.js';
+import { validateId } from './internal/validate.js';
+import type { JobSnapshot } from './job-state.js';
+import {
+  type OutcomeOptions,
+  outcomeError,
+  type PollOptions,
+  resolvePollOptions,
+  type WatchOptions,
+} from './options.js';
+import type { DelaySource } from './schedule.js';
+import type { JobSource } from './source.js';
+import type { JobWatch } from './watch.js';
+
+export { type HandleOwner, JOB_HANDLE_VERSION, type JobHandle } from './handle.js';
+
+/** A {@link JobHandle} that this version cannot read (newer `v`, unknown fields, wrong types). */
+export class InvalidHandleError extends BatchwatchError {
+  override name = 'InvalidHandleError';
+}
+
+const FIELDS: Record<keyof JobHandle, (value: unknown) => boolean> = {
+  v: (x) => x === 1,
+  provider: (x) => typeof x === 'string' && x !== '',
+  kind: (x) => typeof x === 'string' && x !== '',
+  id: (x) => typeof x === 'string' && x !== '',
+  nextPollAt: Number.isFinite,
+  attempt: isCount,
+  startedAt: Number.isFinite,
+  deadline: (x) => x === null || Number.isFinite(x),
+  unchanged: (x) => x === undefined || isCount(x),
+  errors: (x) => x === undefined || isCount(x),
+  sig: (x) => x === undefined || typeof x === 'string',
+  fraction: (x) => x === undefined || (typeof x === 'number' && x >= 0 && x <= 1),
+};
+
+function isCount(x: unknown): boolean {
+  return Number.isInteger(x) && (x as number) >= 0;
+}
+
+/**
+ * Reads a {@link JobHandle} from JSON text or a parsed value and checks every field. With `owner`
+ * (e.g. the source you will poll it with), also checks that provider and kind match.
+ * Throws {@link InvalidHandleError} for a newer `v`, missing or unknown fields, wrong types or a mismatch.
+ */
+export function parseJobHandle(json: string | unknown, owner?: HandleOwner): JobHandle {
+  let value: unknown = json;
+  if (typeof json === 'string') {
+    try {
+      value = JSON.parse(json);
+    } catch (error) {
+      throw new InvalidHandleError('job handle is not valid JSON', { cause: error });
+    }
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new InvalidHandleError('job handle must be a JSON object');
+  }
+  const record = value as Record<string, unknown>;
+  const v = record.v;
+  if (typeof v === 'number' && Number.isInteger(v) && v > JOB_HANDLE_VERSION) {
+    throw new InvalidHandleError(
+      `handle version ${v} is newer than this @batchwatch/core understands (${JOB_HANDLE_VERSION}); upgrade @batchwatch/core`,
+    );
+  }
+  for (const key of Object.keys(record)) {
+    if (!Object.hasOwn(FIELDS, key)) throw new InvalidHandleError(`job handle has an unknown field "${key}"`);
+  }
+  for (const [key, check] of Object.entries(FIELDS)) {
+    if (!check(record[key])) {
+      const what = record[key] === undefined ? 'is missing' : `has an invalid value (${typeof record[key]})`;
+      throw new InvalidHandleError(`job handle field "${key}" ${what}`);
+    }
+  }
+  const handle = record as unknown as JobHandle;
+  if (owner && (handle.provider !== owner.provider || handle.kind !== owner.kind)) {
+    throw new InvalidHandleError(
+      `job handle is for ${handle.provider} ${handle.kind}, but the source is ${owner.provider} ${owner.kind}`,
+    );
+  }
+  return handle;
+}
+
+/** Options of {@link createJobHandle}. */
+export interface CreateJobHandleOptions {
+  /** Give up this many ms from now; `undefined` never gives up. Defaults to `undefined`. */
+  timeoutMs?: number | undefined;
+  /** The time source. Defaults to `systemClock`. */
+  clock?: Clock;
+}
+
+/**
+ * A handle for a job nobody has polled yet, due now: the start of a `pollOnce` chain.
+ * Throws `ValidationError` for an invalid id or timeout.
+ */
+export function createJobHandle(
+  source: JobSource<unknown>,
+  id: string,
+  options: CreateJobHandleOptions = {},
+): JobHandle {
+  const { timeoutMs } = resolvePollOptions({ timeoutMs: options.timeoutMs });
+  validateId(source, id);
+  return handleFromState(source, id, initialState((options.clock ?? systemClock).now(), timeoutMs));
+}
+
+/** Options of {@link pollOnce}. The deadline comes from the handle, so `timeoutMs` is not used. */
+export interface PollOnceOptions extends Omit<PollOptions, 'timeoutMs'>, OutcomeOptions {
+  /** Aborts the request; `pollOnce` then rejects with `signal.reason`. Defaults to none. */
+  signal?: AbortSignal;
+  /** The time source. Defaults to `systemClock`. */
+  clock?: Clock;
+}
+
+/** What one {@link pollOnce} step found. */
+export interface PollOnceResult<TRaw> {
+  /** The snapshot, when the poll returned one (progress kept monotonic across steps). */
+  snapshot?: JobSnapshot<TRaw>;
+  /**
+   * Why this step failed or polling ended badly: a transient poll error (`done: false`), a fatal
+   * one, a spent error budget or `PollTimeoutError` (`done: true`), or `JobFailedError` /
+   * `JobCancelledError` for an unsuccessful terminal snapshot (unless `resolveOnUnsuccessful`).
+   */
+  error?: unknown;
+  /** Whether to stop polling this job. */
+  done: boolean;
+  /** The next state: store it and call `pollOnce` again at `handle.nextPollAt`. */
+  handle: JobHandle;
+  /** The delay until the next poll, or `null` when `done`. */
+  delayMs: number | null;
+  /** Which schedule rule decided `delayMs`, or `null` when `done`. */
+  delaySource: DelaySource | null;
+}
+
+/**
+ * Polls a job exactly once, for durable schedulers (cron, queues, workflow engines): pass the
+ * handle you stored, store the handle it returns, and call again at `handle.nextPollAt` until
+ * `done`. Uses the same schedule, error budget and deadline as `watchJob`. Never throws for poll
+ * errors (they are in `error`); rejects with `InvalidHandleError` for a bad handle and with
+ * `signal.reason` when aborted.
+ */
+export async function pollOnce<TRaw>(
+  source: JobSource<TRaw>,
+  handle: JobHandle | string,
+  options: PollOnceOptions = {},
+): Promise<PollOnceResult<TRaw>> {
+  const h = parseJobHandle(handle, source);
+  const policy = resolvePollOptions({ ...options, timeoutMs: undefined });
+  const clock = options.clock ?? systemClock;
+  const signal = options.signal ?? new AbortController().signal;
+  if (signal.aborted) throw signal.reason;
+  try {
+    validateId(source, h.id);
+  } catch (error) {
+    return { error, done: true, handle: h, delayMs: null, delaySource: null };
+  }
+  const input = await pollSource(source, h.id, signal, clock, policy.requestTimeoutMs);
+  if (signal.aborted) throw signal.reason;
+  const out = advance(stateFromHandle(h), input, policy, clock.now(), undefined);
+  const result: PollOnceResult<TRaw> = {
+    done: out.done,
+    handle: handleFromState(h, h.id, out.state),
+    delayMs: out.delay?.delayMs ?? null,
+    delaySource: out.delay?.delaySource ?? null,
+  };
+  if (out.snapshot) result.snapshot = out.snapshot;
+  const error =
+    out.error ?? out.pollError ?? (out.snapshot?.isTerminal ? outcomeError(out.snapshot, options) : undefined);
+  if (error !== undefined) result.error = error;
+  return result;
+}
+
+/**
+ * Continues watching from a {@link JobHandle} (or its JSON): the first poll is at `nextPollAt`,
+ * the deadline and attempt count carry over, and `options.timeoutMs` is ignored. A handle that is
+ * invalid or for another provider or kind rejects `done` with `InvalidHandleError`.
+ */
+export function resumeJob<TRaw>(
+  source: JobSource<TRaw>,
+  handle: JobHandle | string,
+  options: WatchOptions<NoInfer<TRaw>> = {},
+): JobWatch<TRaw> {
+  return openWatch(soloHost(options.clock ?? systemClock), source, '', options, () => parseJobHandle(handle, source));
+}

@@ -1,0 +1,371 @@
+import type { Clock } from '../clock.js';
+import { AbortError, CancelNotSupportedError, HttpError, InvalidResponseError } from '../errors.js';
+import { handleFromState, type JobHandle, stateFromHandle } from '../handle.js';
+import { isTerminalStatus, type JobSnapshot } from '../job-state.js';
+import {
+  isNotification,
+  type JobNotification,
+  type PushModeOptions,
+  pushDelay,
+  type ResolvedPush,
+  resolvePush,
+} from '../notify.js';
+import {
+  type OutcomeOptions,
+  type PollEvent,
+  type PollOptions,
+  type ResolvedPollOptions,
+  resolvePollOptions,
+  type WatchOptions,
+} from '../options.js';
+import { type DelaySource, MAX_DELAY_MS, type NextDelay } from '../schedule.js';
+import type { JobSource } from '../source.js';
+import { advance, fetchOnce, initialState, observe, type PollInput, type PollState, pollSource } from './step.js';
+import { validateId } from './validate.js';
+import { type End, View, type ViewHost } from './view.js';
+
+/**
+ * @internal What a poll loop needs from whoever runs it: `watchJob` runs one loop on its own
+ * ({@link soloHost}); the scheduler runs many under shared request budgets.
+ */
+export interface LoopHost {
+  readonly clock: Clock;
+  /** The loop is due: start its poll (`loop.run()`) now or later. */
+  due(loop: Loop<unknown>): void;
+  /** The loop ended: forget it. */
+  ended(loop: Loop<unknown>): void;
+  /** A notification for this host's jobs of `provider` and `kind` arrived now (keeps push alive). */
+  sawPush(provider: string, kind: string): void;
+  /** When the last notification for `provider` and `kind` arrived, if any. */
+  lastPushAt(provider: string, kind: string): number | undefined;
+}
+
+/** @internal Called around one poll by a host that shares budgets between loops. */
+export interface RunHooks {
+  /** The request finished (or failed); called before the loop settles. */
+  received(): void;
+  /** The poll settled: `delay` is the schedule's delay before push adjustments (`null` when polling ends). */
+  settled(input: PollInput<unknown>, delay: NextDelay | null, now: number): void;
+}
+
+type Phase = 'sleeping' | 'queued' | 'polling' | 'ended';
+
+/** @internal One job being polled, shared by all its views. */
+export class Loop<TRaw> implements ViewHost<TRaw> {
+  readonly views = new Set<View<TRaw>>();
+  readonly #controller = new AbortController();
+  snapshot: JobSnapshot<TRaw> | undefined;
+  #phase: Phase = 'queued';
+  timer: unknown = undefined;
+  /** Set by a host whose budget holds this sleep (a reserved request slot): a notification must not shorten it. */
+  reserved = false;
+  /** Notifications received so far, and how many there were when the current poll was sent. */
+  #notices = 0;
+  #noticesAtPoll = 0;
+  /** A notification announced a terminal status that no poll has confirmed yet. */
+  #expectsEnd = false;
+  /** The next poll was brought forward by a notification; `notifiedPoll`: the current one was. */
+  #woken = false;
+  #notifiedPoll = false;
+  /** When the last poll was sent, and the rule that decided the current sleep. */
+  #lastPollAt = Number.NEGATIVE_INFINITY;
+  #sleepSource: DelaySource | null = null;
+
+  constructor(
+    readonly host: LoopHost,
+    readonly source: JobSource<TRaw>,
+    readonly id: string,
+    readonly policy: ResolvedPollOptions,
+    /** Push mode, or `undefined` when off. */
+    readonly push: ResolvedPush | undefined,
+    public state: PollState,
+  ) {}
+
+  get clock(): Clock {
+    return this.host.clock;
+  }
+
+  detach(view: View<TRaw>): void {
+    this.views.delete(view);
+    if (this.views.size === 0) this.end({ error: new AbortError('every watcher stopped') });
+  }
+
+  toHandle(): JobHandle {
+    return handleFromState(this.source, this.id, this.state);
+  }
+
+  /** Sleeps until `at` (or is due now), then asks the host to run it. */
+  schedule(at: number): void {
+    this.state.nextPollAt = at;
+    const wait = at - this.clock.now();
+    if (wait > 0) {
+      this.#phase = 'sleeping';
+      this.timer = this.clock.setTimeout(
+        () => {
+          this.timer = undefined;
+          this.#due();
+        },
+        Math.min(wait, MAX_DELAY_MS),
+      );
+    } else {
+      this.#due();
+    }
+  }
+
+  #due(): void {
+    this.#phase = 'queued';
+    this.host.due(this as Loop<unknown>);
+  }
+
+  /** Clears the timer and cancels the sleep; the loop waits for `schedule`. */
+  wakeUp(): void {
+    this.clock.clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
+  /** Ends the loop: clears its timer, aborts its request and settles every view. */
+  end(end: End<TRaw>): void {
+    if (this.#phase === 'ended') return;
+    this.#phase = 'ended';
+    if (this.timer !== undefined) this.wakeUp();
+    this.host.ended(this as Loop<unknown>);
+    this.#controller.abort(end.error ?? new AbortError('the job finished'));
+    for (const view of [...this.views]) view.finish(end);
+    this.views.clear();
+  }
+
+  /** Sends one poll and settles it. Never rejects. */
+  async run(hooks?: RunHooks): Promise<void> {
+    this.#phase = 'polling';
+    const at = this.clock.now();
+    this.#lastPollAt = at;
+    this.#noticesAtPoll = this.#notices;
+    this.#notifiedPoll = this.#woken;
+    this.#woken = false;
+    let input: PollInput<TRaw>;
+    try {
+      input = await pollSource(this.source, this.id, this.#controller.signal, this.clock, this.policy.requestTimeoutMs);
+    } finally {
+      hooks?.received();
+    }
+    // The loop may have ended while the request was in flight (stop, abort, close).
+    if ((this.#phase as Phase) !== 'ended') this.#settle(input, at, hooks);
+  }
+
+  #settle(input: PollInput<TRaw>, at: number, hooks: RunHooks | undefined): void {
+    const now = this.clock.now();
+    const out = advance(this.state, input, this.policy, now, this.snapshot);
+    this.state = out.state;
+    const delay = out.done ? null : this.#nextDelay(out.delay, at, now);
+    if (delay) out.state.nextPollAt = now + delay.delayMs;
+    this.#sleepSource = delay?.delaySource ?? null;
+    hooks?.settled(input, out.delay, now);
+    // A resumed watch delivers its first snapshot even when the handle says nothing changed.
+    if (out.snapshot && (out.changed || !this.snapshot)) this.#deliver(out.snapshot);
+    const event: PollEvent = {
+      attempt: out.state.attempt,
+      at,
+      durationMs: now - at,
+      delayMs: delay?.delayMs ?? null,
+      delaySource: delay?.delaySource ?? null,
+    };
+    if (this.#notifiedPoll) event.notified = true;
+    const error = input.ok ? undefined : input.error;
+    const httpStatus = input.ok
+      ? input.hints.httpStatus
+      : error instanceof HttpError || error instanceof InvalidResponseError
+        ? error.status
+        : undefined;
+    if (httpStatus !== undefined) event.httpStatus = httpStatus;
+    if (out.snapshot) {
+      event.rawStatus = out.snapshot.rawStatus;
+      event.status = out.snapshot.status;
+    }
+    if (!input.ok) event.error = error;
+    for (const view of [...this.views]) view.polled(event);
+    if (this.#phase === 'ended') return;
+    if (!out.done) this.schedule(out.state.nextPollAt);
+    else if (out.error !== undefined || !out.snapshot) this.end({ error: out.error });
+    else this.end({ snapshot: out.snapshot });
+  }
+
+  // The schedule's delay, adjusted for notifications: shortened when one arrived during a poll sent
+  // on the schedule (that poll may predate the event; one sent for a notification already saw it,
+  // so duplicates cost nothing more), else raised to the push safety interval while push is alive.
+  #nextDelay(delay: NextDelay | null, at: number, now: number): NextDelay | null {
+    if (!delay) return null;
+    if (this.#notices !== this.#noticesAtPoll && !this.#notifiedPoll && delay.delaySource !== 'server') {
+      const soon = Math.max(0, at + this.policy.minIntervalMs - now);
+      if (soon >= delay.delayMs) return delay;
+      this.#woken = true;
+      return { delayMs: soon, delaySource: 'notify' };
+    }
+    if (!this.push || this.#expectsEnd) return delay;
+    const lastPushAt = this.host.lastPushAt(this.source.provider, this.source.kind);
+    return pushDelay(delay, now, lastPushAt, this.push, this.state.deadline);
+  }
+
+  #deliver(snapshot: JobSnapshot<TRaw>): void {
+    this.snapshot = snapshot;
+    for (const view of [...this.views]) view.receive(snapshot);
+  }
+
+  /** Sends the server-side cancel, then looks at the job again soon. */
+  async cancel(): Promise<void> {
+    const { source } = this;
+    const send = source.cancel?.bind(source);
+    if (!send) {
+      throw new CancelNotSupportedError(
+        `${source.provider} ${source.kind} jobs cannot be cancelled: the source has no cancel()`,
+      );
+    }
+    const result = await fetchOnce(
+      (context) => send(this.id, context),
+      this.#controller.signal,
+      this.clock,
+      this.policy.requestTimeoutMs,
+    );
+    if (this.#phase === 'ended') return;
+    this.state = { ...this.state, unchanged: 0 };
+    if (result?.snapshot) {
+      const seen = observe(this.state, result.snapshot);
+      this.state = { ...this.state, sig: seen.sig, fraction: seen.snapshot.progress.fraction };
+      if (seen.changed) this.#deliver(seen.snapshot);
+      if (seen.snapshot.isTerminal) {
+        this.end({ snapshot: seen.snapshot });
+        return;
+      }
+    }
+    // The job should be cancelling now: don't wait out a long backoff to see it.
+    const soon = this.clock.now() + this.policy.minIntervalMs;
+    if (this.#phase === 'sleeping' && soon < this.state.nextPollAt) {
+      this.wakeUp();
+      this.schedule(soon);
+    }
+  }
+
+  /** Whether `n` is about this loop's job. */
+  matches(n: JobNotification): boolean {
+    return n.provider === this.source.provider && n.kind === this.source.kind && n.id === this.id;
+  }
+
+  /** A notification from one of this loop's views. */
+  notify(n: JobNotification): boolean {
+    if (this.#phase === 'ended' || !isNotification(n) || !this.matches(n)) return false;
+    this.host.sawPush(n.provider, n.kind);
+    this.wake(n);
+    return true;
+  }
+
+  // One poll as soon as the floor allows. A poll already due or in flight counts; one in flight that
+  // was sent on the schedule may predate the event, so it is followed by one more (see #nextDelay).
+  // A poll sent for a notification less than minIntervalMs ago counts too: it saw the event that a
+  // burst of duplicate deliveries repeats. A Retry-After is honoured.
+  /** A notification about this loop's job: poll soon. */
+  wake(n: JobNotification): void {
+    this.#notices++;
+    if (n.status !== undefined && isTerminalStatus(n.status)) this.#expectsEnd = true;
+    // Something happened: the backoff starts over.
+    this.state = { ...this.state, unchanged: 0 };
+    if (this.#phase !== 'sleeping' || this.reserved || this.#sleepSource === 'server') return;
+    const now = this.clock.now();
+    if (this.#notifiedPoll && now < this.#lastPollAt + this.policy.minIntervalMs) return;
+    const at = Math.max(now, this.#lastPollAt + this.policy.minIntervalMs);
+    if (at >= this.state.nextPollAt) return;
+    this.wakeUp();
+    this.#woken = true;
+    this.schedule(at);
+  }
+}
+
+/** @internal Where a new loop's watch options come from: the caller's over a host's defaults. */
+export type LoopDefaults = PollOptions & OutcomeOptions & PushModeOptions;
+
+/**
+ * @internal Opens a watch on `host` (resuming the handle `resume` returns, whose id then wins; a
+ * throw rejects `done`): validates the input, finds the loop already polling the job
+ * through `find` (scheduler dedupe) or creates one (handed to `created`, then started), and
+ * attaches a view. Never throws: bad input gives a view whose `done` rejects.
+ */
+export function openWatch<TRaw>(
+  host: LoopHost,
+  source: JobSource<TRaw>,
+  id: string,
+  options: WatchOptions<TRaw>,
+  resume?: () => JobHandle,
+  defaults: LoopDefaults = {},
+  find?: (jobId: string) => Loop<TRaw> | undefined,
+  created?: (loop: Loop<TRaw>) => void,
+): View<TRaw> {
+  const merged = merge(defaults, options);
+  let loop: Loop<TRaw> | undefined;
+  let fresh = false;
+  try {
+    if (options.signal?.aborted) throw options.signal.reason;
+    const resumed = resume?.();
+    const jobId = resumed ? resumed.id : id;
+    validateId(source, jobId);
+    const policy = resolvePollOptions(merged);
+    const push = resolvePush(merged.push);
+    loop = find?.(jobId);
+    if (!loop) {
+      const state = resumed ? stateFromHandle(resumed) : initialState(host.clock.now(), policy.timeoutMs);
+      loop = new Loop(host, source, jobId, policy, push, state);
+      fresh = true;
+    }
+  } catch (error) {
+    return deadView(source, id, host.clock, options, error);
+  }
+  const view = new View(loop, merged);
+  loop.views.add(view);
+  view.listen(options.signal);
+  if (fresh) {
+    created?.(loop);
+    loop.schedule(loop.state.nextPollAt);
+  }
+  return view;
+}
+
+/** @internal A view that ended before it started (bad input, aborted signal, closed scheduler). */
+export function deadView<TRaw>(
+  source: JobSource<TRaw>,
+  id: string,
+  clock: Clock,
+  options: WatchOptions<TRaw>,
+  error: unknown,
+): View<TRaw> {
+  const owner = { provider: String(source?.provider), kind: String(source?.kind) };
+  const view = new View<TRaw>(
+    {
+      snapshot: undefined,
+      detach: () => {},
+      cancel: async () => {},
+      notify: () => false,
+      toHandle: () => handleFromState(owner, String(id), initialState(clock.now(), undefined)),
+    },
+    options,
+  );
+  view.finish({ error });
+  return view;
+}
+
+/** @internal The host of a loop that runs on its own: polls as soon as it is due. */
+export function soloHost(clock: Clock): LoopHost {
+  let pushAt: number | undefined;
+  return {
+    clock,
+    due: (loop) => void loop.run(),
+    ended: () => {},
+    sawPush: () => {
+      pushAt = clock.now();
+    },
+    lastPushAt: () => pushAt,
+  };
+}
+
+// Options without their `undefined` fields, over defaults.
+function merge<T extends object>(defaults: Partial<T>, options: T): T {
+  const out: Record<string, unknown> = { ...defaults };
+  for (const [key, value] of Object.entries(options)) if (value !== undefined) out[key] = value;
+  return out as T;
+}
