@@ -60,17 +60,3 @@ export function handleFromState(owner: HandleOwner, id: string, s: PollState): J
   if (s.fraction !== null) handle.fraction = s.fraction;
   return handle;
 }
-
-/** @internal */
-export function stateFromHandle(h: JobHandle): PollState {
-  return {
-    startedAt: h.startedAt,
-    deadline: h.deadline,
-    nextPollAt: h.nextPollAt,
-    attempt: h.attempt,
-    unchanged: h.unchanged ?? 0,
-    errors: h.errors ?? 0,
-    sig: h.sig,
-    fraction: h.fraction ?? null,
-  };
-}

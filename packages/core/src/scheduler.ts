@@ -9,7 +9,7 @@
 import { type Clock, systemClock } from './clock.js';
 import { AbortError, RateLimitError, ValidationError } from './errors.js';
 import type { JobHandle } from './handle.js';
-import { parseJobHandle } from './handles.js';
+import { resumeFrom } from './handle-parse.js';
 import { deadView, type Loop, type LoopHost, openWatch } from './internal/loop.js';
 import { timeoutError } from './internal/step.js';
 import { isNotification, type JobNotification, type PushModeOptions, resolvePush } from './notify.js';
@@ -200,7 +200,7 @@ class SchedulerHost implements LoopHost {
       source,
       id,
       options,
-      handle === undefined ? undefined : () => parseJobHandle(handle, source),
+      handle === undefined ? undefined : () => resumeFrom(handle, source),
       this.defaults,
       (jobId) => this.#loops.get(key(jobId)) as Loop<TRaw> | undefined,
       (loop) => {

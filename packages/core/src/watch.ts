@@ -44,7 +44,7 @@ export interface JobWatch<TRaw = unknown> extends AsyncIterable<JobSnapshot<TRaw
   /**
    * Tells the watch that a verified webhook or callback reported on its job: one poll is sent
    * now (no sooner than `minIntervalMs` after the last one, and never before a server's
-   * `Retry-After`), and that poll, not the notification, decides whether the job ended. A poll
+   * `Retry-After` or the backoff after a 429), and that poll, not the notification, decides whether the job ended. A poll
    * already due or in flight counts (one in flight that was sent on the schedule may predate the
    * event, so one more follows it), and so does one sent for a notification less than
    * `minIntervalMs` ago: a burst of duplicate deliveries costs one poll. Returns `false`, and does

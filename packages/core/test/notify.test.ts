@@ -5,6 +5,7 @@ import {
   type JobNotification,
   type JobSource,
   type PollEvent,
+  RateLimitError,
   ValidationError,
   watchJob,
 } from '../src/index.js';
@@ -167,6 +168,19 @@ describe('watch.notify', () => {
     expect(source.calls.map((c) => c.at)).toEqual([0]);
     await vi.advanceTimersByTimeAsync(7000);
     expect(source.calls.map((c) => c.at)).toEqual([0, 20_000]);
+    watch.stop();
+  });
+
+  it('should not bring a poll forward after a 429 without Retry-After', async () => {
+    const source = fakeSource([running, { error: new RateLimitError({ provider: 'fake', status: 429 }) }, running]);
+    const watch = watchJob(source, 'j1', { ...EVERY_10S, maxConsecutiveErrors: 3 });
+    await vi.advanceTimersByTimeAsync(10_000); // the second poll, at 10 s, is rate limited
+    expect(source.calls.map((c) => c.at)).toEqual([0, 10_000]);
+    expect(watch.notify(about('j1'))).toBe(true);
+    await vi.advanceTimersByTimeAsync(9000);
+    expect(source.calls.map((c) => c.at)).toEqual([0, 10_000]);
+    await vi.advanceTimersByTimeAsync(1000); // the backoff after the 429 (10 s) decides
+    expect(source.calls.map((c) => c.at)).toEqual([0, 10_000, 20_000]);
     watch.stop();
   });
 

@@ -1,6 +1,6 @@
 import type { Clock } from '../clock.js';
-import { AbortError, CancelNotSupportedError, HttpError, InvalidResponseError } from '../errors.js';
-import { handleFromState, type JobHandle, stateFromHandle } from '../handle.js';
+import { AbortError, CancelNotSupportedError, HttpError, InvalidResponseError, RateLimitError } from '../errors.js';
+import { handleFromState, type JobHandle } from '../handle.js';
 import { isTerminalStatus, type JobSnapshot } from '../job-state.js';
 import {
   isNotification,
@@ -70,6 +70,8 @@ export class Loop<TRaw> implements ViewHost<TRaw> {
   /** When the last poll was sent, and the rule that decided the current sleep. */
   #lastPollAt = Number.NEGATIVE_INFINITY;
   #sleepSource: DelaySource | null = null;
+  /** The last poll was rate limited: its backoff holds even when a notification arrives. */
+  #limited = false;
 
   constructor(
     readonly host: LoopHost,
@@ -159,6 +161,7 @@ export class Loop<TRaw> implements ViewHost<TRaw> {
     const delay = out.done ? null : this.#nextDelay(out.delay, at, now);
     if (delay) out.state.nextPollAt = now + delay.delayMs;
     this.#sleepSource = delay?.delaySource ?? null;
+    this.#limited = !input.ok && input.error instanceof RateLimitError;
     hooks?.settled(input, out.delay, now);
     // A resumed watch delivers its first snapshot even when the handle says nothing changed.
     if (out.snapshot && (out.changed || !this.snapshot)) this.#deliver(out.snapshot);
@@ -260,14 +263,14 @@ export class Loop<TRaw> implements ViewHost<TRaw> {
   // One poll as soon as the floor allows. A poll already due or in flight counts; one in flight that
   // was sent on the schedule may predate the event, so it is followed by one more (see #nextDelay).
   // A poll sent for a notification less than minIntervalMs ago counts too: it saw the event that a
-  // burst of duplicate deliveries repeats. A Retry-After is honoured.
+  // burst of duplicate deliveries repeats. A Retry-After, and the backoff after a 429, are honoured.
   /** A notification about this loop's job: poll soon. */
   wake(n: JobNotification): void {
     this.#notices++;
     if (n.status !== undefined && isTerminalStatus(n.status)) this.#expectsEnd = true;
     // Something happened: the backoff starts over.
     this.state = { ...this.state, unchanged: 0 };
-    if (this.#phase !== 'sleeping' || this.reserved || this.#sleepSource === 'server') return;
+    if (this.#phase !== 'sleeping' || this.reserved || this.#limited || this.#sleepSource === 'server') return;
     const now = this.clock.now();
     if (this.#notifiedPoll && now < this.#lastPollAt + this.policy.minIntervalMs) return;
     const at = Math.max(now, this.#lastPollAt + this.policy.minIntervalMs);
@@ -282,7 +285,7 @@ export class Loop<TRaw> implements ViewHost<TRaw> {
 export type LoopDefaults = PollOptions & OutcomeOptions & PushModeOptions;
 
 /**
- * @internal Opens a watch on `host` (resuming the handle `resume` returns, whose id then wins; a
+ * @internal Opens a watch on `host` (resuming where `resume` says, whose id then wins; a
  * throw rejects `done`): validates the input, finds the loop already polling the job
  * through `find` (scheduler dedupe) or creates one (handed to `created`, then started), and
  * attaches a view. Never throws: bad input gives a view whose `done` rejects.
@@ -292,7 +295,7 @@ export function openWatch<TRaw>(
   source: JobSource<TRaw>,
   id: string,
   options: WatchOptions<TRaw>,
-  resume?: () => JobHandle,
+  resume?: () => { id: string; state: PollState },
   defaults: LoopDefaults = {},
   find?: (jobId: string) => Loop<TRaw> | undefined,
   created?: (loop: Loop<TRaw>) => void,
@@ -309,7 +312,7 @@ export function openWatch<TRaw>(
     const push = resolvePush(merged.push);
     loop = find?.(jobId);
     if (!loop) {
-      const state = resumed ? stateFromHandle(resumed) : initialState(host.clock.now(), policy.timeoutMs);
+      const state = resumed ? resumed.state : initialState(host.clock.now(), policy.timeoutMs);
       loop = new Loop(host, source, jobId, policy, push, state);
       fresh = true;
     }
