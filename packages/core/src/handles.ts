@@ -10,6 +10,7 @@ import { type Clock, systemClock } from './clock.js';
 import { handleFromState, type JobHandle } from './handle.js';
 import { parseJobHandle, resumeFrom, stateFromHandle } from './handle-parse.js';
 import { openWatch, soloHost } from './internal/loop.js';
+import { sleep } from './internal/sleep.js';
 import { advance, initialState, pollSource } from './internal/step.js';
 import { validateId } from './internal/validate.js';
 import type { JobSnapshot } from './job-state.js';
@@ -113,6 +114,26 @@ export async function pollOnce<TRaw>(
     out.error ?? out.pollError ?? (out.snapshot?.isTerminal ? outcomeError(out.snapshot, options) : undefined);
   if (error !== undefined) result.error = error;
   return result;
+}
+
+/**
+ * Polls from `handle` until a step returns a snapshot or polling ends (`done`), waiting between
+ * steps as the schedule says: a transient error before there is anything to show is retried, not
+ * returned. This is how a UI loads a job it has not seen yet (`@batchwatch/react` does); later
+ * steps are single `pollOnce` calls. Rejects like {@link pollOnce}.
+ */
+export async function pollUntilSnapshot<TRaw>(
+  source: JobSource<TRaw>,
+  handle: JobHandle | string,
+  options: PollOnceOptions = {},
+): Promise<PollOnceResult<TRaw>> {
+  const signal = options.signal ?? new AbortController().signal;
+  for (;;) {
+    const step = await pollOnce(source, handle, options);
+    if (step.snapshot || step.done) return step;
+    handle = step.handle;
+    await sleep(step.delayMs ?? 0, signal, options.clock ?? systemClock);
+  }
 }
 
 /**

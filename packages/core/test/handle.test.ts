@@ -1,5 +1,12 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { createJobHandle, InvalidHandleError, parseJobHandle, pollOnce, resumeJob } from '../src/handles.js';
+import {
+  createJobHandle,
+  InvalidHandleError,
+  parseJobHandle,
+  pollOnce,
+  pollUntilSnapshot,
+  resumeJob,
+} from '../src/handles.js';
 import {
   AuthenticationError,
   JobFailedError,
@@ -217,5 +224,51 @@ describe('pollOnce', () => {
     controller.abort('bye');
     await expect(pending).rejects.toBe('bye');
     expect(vi.getTimerCount()).toBe(0);
+  });
+});
+
+describe('pollUntilSnapshot', () => {
+  const fast = { minIntervalMs: 1000, initialIntervalMs: 1000, random: almostOne };
+
+  it('should wait out transient errors on the schedule and return the first step with a snapshot', async () => {
+    const source = fakeSource([{ error: new NetworkError('reset') }, { error: new NetworkError('reset') }, running(3)]);
+    const result = track(pollUntilSnapshot(source, base, fast));
+    await vi.advanceTimersByTimeAsync(0);
+    expect(source.calls.map((c) => c.at)).toEqual([0]);
+    await vi.advanceTimersByTimeAsync(5999); // 2 s, then 4 s of backoff (each error counts as unchanged)
+    expect(source.calls.map((c) => c.at)).toEqual([0, 2000]);
+    expect(result.settled).toBe(false);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(source.calls.map((c) => c.at)).toEqual([0, 2000, 6000]);
+    expect(result.value).toMatchObject({
+      done: false,
+      snapshot: { progress: { completed: 3 } },
+      handle: { attempt: 3 },
+    });
+    expect(result.value?.error).toBeUndefined();
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it('should return a step that ends polling without a snapshot (fatal error, spent budget)', async () => {
+    const fatal = await pollUntilSnapshot(fakeSource([{ error: new AuthenticationError({ status: 401 }) }]), base);
+    expect(fatal).toMatchObject({ done: true, error: expect.any(AuthenticationError) });
+    const source = fakeSource([{ error: new NetworkError('reset') }]);
+    const spent = track(pollUntilSnapshot(source, base, { ...fast, maxConsecutiveErrors: 1 }));
+    await vi.advanceTimersByTimeAsync(2000);
+    expect(source.calls).toHaveLength(2);
+    expect(spent.value).toMatchObject({ done: true, error: expect.any(NetworkError), handle: { errors: 2 } });
+  });
+
+  it('should reject with signal.reason when aborted while waiting, leaving no timer', async () => {
+    const controller = new AbortController();
+    const source = fakeSource([{ error: new NetworkError('reset') }]);
+    const pending = track(pollUntilSnapshot(source, base, { ...fast, signal: controller.signal }));
+    await vi.advanceTimersByTimeAsync(500);
+    expect(vi.getTimerCount()).toBe(1);
+    controller.abort('bye');
+    await vi.advanceTimersByTimeAsync(0);
+    expect(pending.error).toBe('bye');
+    expect(vi.getTimerCount()).toBe(0);
+    expect(source.calls).toHaveLength(1);
   });
 });

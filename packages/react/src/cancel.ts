@@ -1,4 +1,4 @@
-import { CancelNotSupportedError, type JobSnapshot, type JobSource } from '@batchwatch/core';
+import { CancelNotSupportedError, type JobSnapshot, type JobSource, ValidationError } from '@batchwatch/core';
 import type { QueryClient } from '@tanstack/react-query';
 import { type JobPollState, type JobQueryData, jobQueryKey } from './query-options.js';
 
@@ -11,15 +11,19 @@ export interface CancelJobOptions {
 /**
  * Asks the provider to cancel `source`'s job `id` (`source.cancel`), then refetches its query at
  * once with the backoff reset, so the end shows up quickly. Resolves with the snapshot after that
- * poll (or the cancel response's, when nothing watches the job). Rejects with
- * `CancelNotSupportedError` when the source has no `cancel`, or with the cancel request's error.
+ * poll (or the cancel response's, when nothing watches the job). Rejects with `ValidationError`
+ * when there is no id yet (nothing is sent), `CancelNotSupportedError` when the source has no
+ * `cancel`, or with the cancel request's error.
  */
 export async function cancelJob<TRaw>(
   queryClient: QueryClient,
   source: JobSource<TRaw>,
-  id: string,
+  id: string | null | undefined,
   options: CancelJobOptions = {},
 ): Promise<JobSnapshot<TRaw> | undefined> {
+  if (typeof id !== 'string' || id === '') {
+    throw new ValidationError('id', 'a non-empty string (there is no job to cancel)');
+  }
   if (typeof source.cancel !== 'function') {
     throw new CancelNotSupportedError(`${source.provider} ${source.kind} jobs cannot be cancelled`);
   }

@@ -1,5 +1,36 @@
-// The React package re-exports core (job model, errors, schedule), as @tanstack/react-query re-exports query-core.
-export * from '@batchwatch/core';
+// The React package re-exports core's main entry (job model, errors, schedule), as @tanstack/react-query
+// re-exports query-core: every type, and every value by name (a star re-export of values costs a runtime
+// helper in some bundles). test/exports.test.ts keeps the list complete.
+export type * from '@batchwatch/core';
+export {
+  AbortError,
+  AuthenticationError,
+  BadRequestError,
+  BatchwatchError,
+  CancelNotSupportedError,
+  ConflictError,
+  computeNextDelay,
+  HttpError,
+  InvalidResponseError,
+  isTerminalStatus,
+  isTransientError,
+  JOB_STATUSES,
+  JobCancelledError,
+  JobFailedError,
+  MAX_DELAY_MS,
+  NetworkError,
+  NotFoundError,
+  PermissionDeniedError,
+  PollTimeoutError,
+  RateLimitError,
+  RequestTimeoutError,
+  ServerError,
+  systemClock,
+  TERMINAL_STATUSES,
+  ValidationError,
+  waitForJob,
+  watchJob,
+} from '@batchwatch/core';
 export {
   type JobCancelBody,
   type JobRef,

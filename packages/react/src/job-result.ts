@@ -1,6 +1,4 @@
-import { type JobSnapshot, type JobSource, ValidationError } from '@batchwatch/core';
-import type { QueryClient } from '@tanstack/react-query';
-import { cancelJob } from './cancel.js';
+import type { JobSnapshot } from '@batchwatch/core';
 import type { JobQueryData } from './query-options.js';
 import type { JobResult } from './types.js';
 
@@ -12,17 +10,6 @@ export interface JobQueryState<TRaw> {
 }
 
 const noop = () => {};
-
-/** Cancels job `id` of `source`, or rejects with `ValidationError` when there is no id yet. */
-export function cancelById<TRaw>(
-  client: QueryClient,
-  source: JobSource<TRaw>,
-  id: string | null | undefined,
-): Promise<JobSnapshot<TRaw> | undefined> {
-  return typeof id === 'string' && id !== ''
-    ? cancelJob(client, source, id)
-    : Promise.reject(new ValidationError('id', 'a non-empty string (there is no job to cancel)'));
-}
 
 /**
  * The {@link JobResult} of one job's query, shared by `useJob` and `useJobs`. `track` runs when

@@ -6,7 +6,7 @@ import {
   MAX_DELAY_MS,
   type PollOptions,
 } from '@batchwatch/core';
-import { createJobHandle, pollOnce } from '@batchwatch/core/handles';
+import { createJobHandle, pollOnce, pollUntilSnapshot } from '@batchwatch/core/handles';
 import {
   type DataTag,
   focusManager,
@@ -68,26 +68,11 @@ export function jobQueryKey(
 const isJobData = (value: unknown): value is JobQueryData<unknown> =>
   typeof value === 'object' && value !== null && 'snapshot' in value && 'poll' in value;
 
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal.aborted) return reject(signal.reason);
-    const onAbort = () => {
-      globalThis.clearTimeout(timer);
-      reject(signal.reason);
-    };
-    const timer = globalThis.setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
-}
-
 /**
  * One poll step through core. Transient errors (network, 5xx, 429) are not thrown: with a snapshot
  * cached they are recorded in `poll.pollError` and the next poll follows the core schedule (a
- * 429's `Retry-After` included); before the first snapshot, this call waits out the schedule
- * itself, so Suspense and `ensureQueryData` resolve with a snapshot. Fatal errors (400, 401, 403,
+ * 429's `Retry-After` included); before the first snapshot, core's `pollUntilSnapshot` waits out
+ * the schedule, so Suspense and `ensureQueryData` resolve with a snapshot. Fatal errors (400, 401, 403,
  * 404, a spent error budget, the deadline) are thrown and end polling.
  */
 async function pollJob<TRaw>(
@@ -100,28 +85,23 @@ async function pollJob<TRaw>(
   const cached = client.getQueryData(queryKey);
   const prev = isJobData(cached) ? (cached as JobQueryData<TRaw>) : undefined;
   // `createJobHandle` throws ValidationError for a missing or invalid id before any request.
-  let handle = prev?.poll.handle ?? createJobHandle(source, id as string, { timeoutMs: options.timeoutMs });
+  const handle = prev?.poll.handle ?? createJobHandle(source, id as string, { timeoutMs: options.timeoutMs });
   // pollOnce reads only the poll options (and ignores timeoutMs: the deadline is in the handle).
   const policy = { ...options, signal, resolveOnUnsuccessful: true };
-  for (;;) {
-    const step = await pollOnce(source, handle, policy);
-    const poll: JobPollState = {
-      handle: step.handle,
-      delayMs: step.delayMs,
-      delaySource: step.delaySource,
-      pollError: step.snapshot ? undefined : step.error,
-    };
-    // The cell is shared by every version of this query's data; updating it keeps `data` stable.
-    const cell = prev ? Object.assign(prev.poll as JobPollState, poll) : poll;
-    if (step.done && step.error !== undefined) throw step.error;
-    if (step.snapshot) {
-      if (prev && step.handle.sig === handle.sig) return prev;
-      return { snapshot: step.snapshot, poll: cell };
-    }
-    if (prev) return prev;
-    handle = step.handle;
-    await sleep(step.delayMs ?? 0, signal);
-  }
+  // Nothing to show yet: keep polling on the schedule until there is a snapshot (or an end).
+  const step = await (prev ? pollOnce : pollUntilSnapshot)(source, handle, policy);
+  const poll: JobPollState = {
+    handle: step.handle,
+    delayMs: step.delayMs,
+    delaySource: step.delaySource,
+    pollError: step.snapshot ? undefined : step.error,
+  };
+  // The cell is shared by every version of this query's data; updating it keeps `data` stable.
+  const cell = prev ? Object.assign(prev.poll as JobPollState, poll) : poll;
+  if (step.done && step.error !== undefined) throw step.error;
+  // Without a new snapshot (a transient error) or with an unchanged one, the data stays as it was.
+  if (!step.snapshot || (prev && step.handle.sig === handle.sig)) return prev as JobQueryData<TRaw>;
+  return { snapshot: step.snapshot, poll: cell };
 }
 
 // All of the following read the query; none has side effects, since TanStack calls them often.
@@ -130,8 +110,6 @@ async function pollJob<TRaw>(
 interface QueryLike {
   state: Pick<QueryState<unknown, unknown>, 'data' | 'dataUpdatedAt' | 'status' | 'fetchStatus'>;
 }
-
-const now = () => Date.now();
 
 /** Fresh until the next scheduled poll, so a mount or a focus never polls ahead of the schedule. Forever once terminal. */
 function staleTime(query: QueryLike): number {
@@ -146,7 +124,7 @@ function nextInterval(query: QueryLike, inBackground: boolean): number | false {
   // Fatal errors stop polling; the first load and a running poll re-arm the timer when they end.
   if (status === 'error' || fetchStatus !== 'idle' || !isJobData(data)) return false;
   if (data.snapshot.isTerminal || data.poll.delayMs === null) return false;
-  const remaining = data.poll.handle.nextPollAt - now();
+  const remaining = data.poll.handle.nextPollAt - Date.now();
   if (remaining > 0) return Math.min(remaining, MAX_DELAY_MS);
   // Due now or overdue: poll at once (TanStack reads 0 as "no interval", so 1 ms). This happens when
   // a re-render re-arms the timer in the very millisecond it was due (a sibling job's poll, in
@@ -207,19 +185,15 @@ export function jobQueryOptions<TRaw>(
 }
 
 /** {@link jobQueryOptions} for a batch source (`runflowBatch`, `checkBatch`, `supermetricsBatch`, a remote one). */
-export function batchQueryOptions<TRaw>(
+export const batchQueryOptions: <TRaw>(
   source: JobSource<TRaw>,
   batchId: string | null | undefined,
   options?: JobQueryOptions,
-): JobQueryOptionsResult<TRaw> {
-  return jobQueryOptions(source, batchId, options);
-}
+) => JobQueryOptionsResult<TRaw> = jobQueryOptions;
 
 /** {@link jobQueryOptions} for a Supermetrics query status source (`supermetricsQueryStatus`), by schedule id. */
-export function queryStatusOptions<TRaw>(
+export const queryStatusOptions: <TRaw>(
   source: JobSource<TRaw>,
   scheduleId: string | null | undefined,
   options?: JobQueryOptions,
-): JobQueryOptionsResult<TRaw> {
-  return jobQueryOptions(source, scheduleId, options);
-}
+) => JobQueryOptionsResult<TRaw> = jobQueryOptions;

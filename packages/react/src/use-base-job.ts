@@ -1,7 +1,8 @@
 import type { JobSnapshot, JobSource } from '@batchwatch/core';
 import { type QueryClient, useQuery, useQueryClient, useSuspenseQuery } from '@tanstack/react-query';
 import { useCallback, useMemo, useRef } from 'react';
-import { cancelById, toJobResult } from './job-result.js';
+import { cancelJob } from './cancel.js';
+import { toJobResult } from './job-result.js';
 import { type JobQueryData, type JobQueryOptionsResult, jobQueryOptions } from './query-options.js';
 import type { JobResult, UseJobOptions } from './types.js';
 
@@ -18,17 +19,10 @@ export interface QueryResultLike<TRaw> {
 export type JobQueryHook = <TRaw>(options: JobQueryOptionsResult<TRaw>, client: QueryClient) => QueryResultLike<TRaw>;
 
 /** `useQuery` for job options. */
-export function useJobQuery<TRaw>(options: JobQueryOptionsResult<TRaw>, client: QueryClient): QueryResultLike<TRaw> {
-  return useQuery(options, client);
-}
+export const useJobQuery: JobQueryHook = useQuery;
 
 /** `useSuspenseQuery` for job options (it ignores `enabled`). */
-export function useSuspenseJobQuery<TRaw>(
-  options: JobQueryOptionsResult<TRaw>,
-  client: QueryClient,
-): QueryResultLike<TRaw> {
-  return useSuspenseQuery(options, client);
-}
+export const useSuspenseJobQuery: JobQueryHook = useSuspenseQuery as JobQueryHook;
 
 /** Extra fields a hook derives from the snapshot, e.g. `rows`. Must be a stable (module-level) function. */
 export type Extend<TRaw, TExtra> = (snapshot: JobSnapshot<TRaw> | undefined) => TExtra;
@@ -58,7 +52,7 @@ export function useBaseJob<TRaw, TExtra extends object = {}>(
   const canCancel = typeof source.cancel === 'function';
 
   const cancel = useCallback(
-    (): Promise<JobSnapshot<TRaw> | undefined> => cancelById(client, live.current.source, id),
+    (): Promise<JobSnapshot<TRaw> | undefined> => cancelJob(client, live.current.source, id),
     [client, id],
   );
   const refetch = useCallback(async (): Promise<void> => {

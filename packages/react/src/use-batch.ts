@@ -1,6 +1,6 @@
 import type { JobSource } from '@batchwatch/core';
 import type { JobResult, SuspenseJobResult, UseJobOptions } from './types.js';
-import { useBaseJob, useJobQuery, useSuspenseJobQuery } from './use-base-job.js';
+import { useJob, useSuspenseJob } from './use-job.js';
 
 /**
  * Watches a batch (`runflowBatch`, `checkBatch`, `supermetricsBatch`, or a `remoteSource`) until
@@ -10,19 +10,15 @@ import { useBaseJob, useJobQuery, useSuspenseJobQuery } from './use-base-job.js'
  * const source = remoteSource('/api/batchwatch', { provider: 'runflow', kind: 'batch' });
  * const { status, progress } = useBatch(source, batchId);
  */
-export function useBatch<TRaw>(
+export const useBatch: <TRaw>(
   source: JobSource<TRaw>,
   batchId: string | null | undefined,
   options?: UseJobOptions,
-): JobResult<TRaw> {
-  return useBaseJob(source, batchId, options, useJobQuery);
-}
+) => JobResult<TRaw> = useJob;
 
 /** {@link useBatch} that suspends until the first snapshot. */
-export function useSuspenseBatch<TRaw>(
+export const useSuspenseBatch: <TRaw>(
   source: JobSource<TRaw>,
   batchId: string,
   options?: UseJobOptions,
-): SuspenseJobResult<TRaw> {
-  return useBaseJob(source, batchId, options, useSuspenseJobQuery) as SuspenseJobResult<TRaw>;
-}
+) => SuspenseJobResult<TRaw> = useSuspenseJob;

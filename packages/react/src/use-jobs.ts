@@ -1,8 +1,9 @@
-import type { JobSource, JobStatus } from '@batchwatch/core';
+import { JOB_STATUSES, type JobSource, type JobStatus } from '@batchwatch/core';
 import { type QueryClient, type UseQueryResult, useQueries, useQueryClient } from '@tanstack/react-query';
 import { useMemo, useRef } from 'react';
-import { cancelById, type JobQueryState, toJobResult } from './job-result.js';
-import { type JobQueryData, jobQueryOptions } from './query-options.js';
+import { cancelJob } from './cancel.js';
+import { type JobQueryState, toJobResult } from './job-result.js';
+import { type JobQueryData, jobQueryKey, jobQueryOptions } from './query-options.js';
 import type { JobResult, UseJobOptions } from './types.js';
 
 /** One job for {@link useJobs}: a source and an id (`null` or `undefined` skips it). */
@@ -52,16 +53,11 @@ function pickStates(results: UseQueryResult<JobQueryData<unknown>, Error>[]): Jo
   return results.map((r) => ({ data: r.data, error: r.error, isLoading: r.isLoading }));
 }
 
-const emptyCounts = (): Record<JobStatus | 'pending', number> => ({
-  pending: 0,
-  queued: 0,
-  running: 0,
-  succeeded: 0,
-  partially_succeeded: 0,
-  failed: 0,
-  cancelled: 0,
-  unknown: 0,
-});
+const emptyCounts = () =>
+  Object.fromEntries(['pending', ...JOB_STATUSES].map((status) => [status, 0])) as Record<
+    JobStatus | 'pending',
+    number
+  >;
 
 /**
  * Watches several jobs at once (each on its own core schedule, deduplicated with every other
@@ -89,7 +85,7 @@ export function useJobs<const TJobs extends readonly JobSpec<unknown>[]>(
   // The latest jobs, for cancel(): callers usually pass a new array (and sources) every render.
   const live = useRef(jobs);
   live.current = jobs;
-  const keys = jobs.map((job) => JSON.stringify([job.source.provider, job.source.kind, job.id ?? null])).join('\n');
+  const keys = JSON.stringify(jobs.map((job) => jobQueryKey(job.source, job.id)));
 
   // `keys` stands for the jobs' identities (read through `live`): a new array of the same jobs keeps the result.
   // biome-ignore lint/correctness/useExhaustiveDependencies: keys is the identity of the job list read through `live`
@@ -99,8 +95,8 @@ export function useJobs<const TJobs extends readonly JobSpec<unknown>[]>(
     let failed = 0;
     let total: number | null = 0;
     let fractionSum = 0;
-    let allTerminal = true;
-    let allSettled = true;
+    let terminal = 0;
+    let settled = 0;
     let isLoading = false;
     let error: Error | null = null;
     const counts = emptyCounts();
@@ -117,28 +113,27 @@ export function useJobs<const TJobs extends readonly JobSpec<unknown>[]>(
         counts.pending++;
         total = null;
       }
-      if (!snapshot?.isTerminal) allTerminal = false;
-      if (!snapshot?.isTerminal && state.error === null) allSettled = false;
+      if (snapshot?.isTerminal) terminal++;
+      if (snapshot?.isTerminal || state.error !== null) settled++;
       isLoading ||= state.isLoading;
       error ??= state.error;
       const { source, id } = spec;
-      const result = toJobResult(
+      return toJobResult(
         state,
         typeof source.cancel === 'function',
-        () => cancelById(client, source, id),
+        () => cancelJob(client, source, id),
         async () => {
-          await client.refetchQueries({ queryKey: jobQueryOptions(source, id).queryKey, exact: true });
+          await client.refetchQueries({ queryKey: jobQueryKey(source, id), exact: true });
         },
       );
-      return result;
     });
     const n = states.length;
     return {
       jobs: results as JobsResult<TJobs>['jobs'],
       progress: { completed, failed, total, fraction: n === 0 ? null : fractionSum / n },
       counts,
-      allTerminal,
-      allSettled,
+      allTerminal: terminal === n,
+      allSettled: settled === n,
       isLoading,
       error,
     };

@@ -14,6 +14,7 @@ import {
   isTransientError,
   ValidationError,
 } from '../errors.js';
+import { sleep } from '../internal/sleep.js';
 import { fetchOnce } from '../internal/step.js';
 import { validateId } from '../internal/validate.js';
 import type { JobSnapshot } from '../job-state.js';
@@ -456,22 +457,6 @@ class PageRun<TRaw> {
       }
     }
   }
-}
-
-/** Waits `ms` on `clock`; rejects with the abort reason at once, leaving no timer or listener. */
-function sleep(ms: number, signal: AbortSignal, clock: Clock): Promise<void> {
-  return new Promise<void>((resolve, reject) => {
-    if (signal.aborted) return reject(signal.reason);
-    const onAbort = () => {
-      clock.clearTimeout(timer);
-      reject(signal.reason);
-    };
-    const timer = clock.setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
 }
 
 export type { ItemOf, ItemStatus, ResultContext, ResultItem, ResultPage, ResultPager } from '../source.js';
