@@ -77,7 +77,7 @@ async function runChild(mode, options) {
 }
 
 async function child(args) {
-  const { jobResults } = await import('@batchwatch/core');
+  const { jobResults } = await import('@batchwatch/core/results');
   const { createSupermetricsClient, supermetricsQueryStatus } = await import('@batchwatch/supermetrics-client');
   const mode = args.child;
   const pageSize = Number(args.pageSize);
