@@ -1,3 +1,11 @@
+/**
+ * `@batchwatch/core`: the job model every provider's statuses map onto, the errors a watch can
+ * meet, and `watchJob` / `waitForJob`: polling one job with server hints, backoff with jitter,
+ * deadlines and abort. Everything else is in its own entry (`/scheduler`, `/handles`, `/results`,
+ * `/webhooks`, `/client-kit`, `/http`).
+ *
+ * @module
+ */
 export { type Clock, systemClock } from './clock.js';
 export * from './errors.js';
 export type { JobHandle } from './handle.js';
