@@ -119,8 +119,8 @@ export class Loop<TRaw> implements ViewHost<TRaw> {
     this.host.due(this as Loop<unknown>);
   }
 
-  /** Clears the timer and cancels the sleep; the loop waits for `schedule`. */
-  wakeUp(): void {
+  /** Clears the sleep timer; the loop then waits for `schedule`. */
+  #clearTimer(): void {
     this.clock.clearTimeout(this.timer);
     this.timer = undefined;
   }
@@ -129,7 +129,7 @@ export class Loop<TRaw> implements ViewHost<TRaw> {
   end(end: End<TRaw>): void {
     if (this.#phase === 'ended') return;
     this.#phase = 'ended';
-    if (this.timer !== undefined) this.wakeUp();
+    if (this.timer !== undefined) this.#clearTimer();
     this.host.ended(this as Loop<unknown>);
     this.#controller.abort(end.error ?? new AbortError('the job finished'));
     for (const view of [...this.views]) view.finish(end);
@@ -242,7 +242,7 @@ export class Loop<TRaw> implements ViewHost<TRaw> {
     // The job should be cancelling now: don't wait out a long backoff to see it.
     const soon = this.clock.now() + this.policy.minIntervalMs;
     if (this.#phase === 'sleeping' && soon < this.state.nextPollAt) {
-      this.wakeUp();
+      this.#clearTimer();
       this.schedule(soon);
     }
   }
@@ -260,11 +260,13 @@ export class Loop<TRaw> implements ViewHost<TRaw> {
     return true;
   }
 
-  // One poll as soon as the floor allows. A poll already due or in flight counts; one in flight that
-  // was sent on the schedule may predate the event, so it is followed by one more (see #nextDelay).
-  // A poll sent for a notification less than minIntervalMs ago counts too: it saw the event that a
-  // burst of duplicate deliveries repeats. A Retry-After, and the backoff after a 429, are honoured.
-  /** A notification about this loop's job: poll soon. */
+  /**
+   * A notification about this loop's job: one poll as soon as the floor allows. A poll already due
+   * or in flight counts; one in flight that was sent on the schedule may predate the event, so it is
+   * followed by one more (see #nextDelay). A poll sent for a notification less than minIntervalMs
+   * ago counts too: it saw the event that a burst of duplicate deliveries repeats. A Retry-After,
+   * and the backoff after a 429, are honoured.
+   */
   wake(n: JobNotification): void {
     this.#notices++;
     if (n.status !== undefined && isTerminalStatus(n.status)) this.#expectsEnd = true;
@@ -275,7 +277,7 @@ export class Loop<TRaw> implements ViewHost<TRaw> {
     if (this.#notifiedPoll && now < this.#lastPollAt + this.policy.minIntervalMs) return;
     const at = Math.max(now, this.#lastPollAt + this.policy.minIntervalMs);
     if (at >= this.state.nextPollAt) return;
-    this.wakeUp();
+    this.#clearTimer();
     this.#woken = true;
     this.schedule(at);
   }
