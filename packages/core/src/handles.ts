@@ -146,5 +146,7 @@ export function resumeJob<TRaw>(
   handle: JobHandle | string,
   options: WatchOptions<NoInfer<TRaw>> = {},
 ): JobWatch<TRaw> {
-  return openWatch(soloHost(options.clock ?? systemClock), source, '', options, () => resumeFrom(handle, source));
+  return openWatch(soloHost(options.clock ?? systemClock), source, '', options, {
+    resume: () => resumeFrom(handle, source),
+  });
 }

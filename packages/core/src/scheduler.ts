@@ -171,7 +171,6 @@ class SchedulerHost implements LoopHost {
   readonly #byJob = new Map<string, Set<Loop<unknown>>>();
   /** When the last notification of a provider and kind arrived. */
   readonly #pushSeen = new Map<string, number>();
-  readonly #keys = new WeakMap<Loop<unknown>, string>();
   readonly #ready: Loop<unknown>[] = [];
   readonly #gates = new Map<string, ProviderGate>();
   readonly #running = new Set<Promise<void>>();
@@ -193,24 +192,16 @@ class SchedulerHost implements LoopHost {
     handle?: JobHandle | string,
   ): JobWatch<TRaw> {
     if (this.#closed) return deadView(source, id, this.clock, options, new AbortError('the scheduler is closed'));
-    // The source object is part of the key: two sources (e.g. two tenants' clients) never share a poll.
-    const key = (jobId: string) => `${sourceId(source)}\u0000${jobKey(source.provider, source.kind, jobId)}`;
-    return openWatch(
-      this,
-      source,
-      id,
-      options,
-      handle === undefined ? undefined : () => resumeFrom(handle, source),
-      this.defaults,
-      (jobId) => this.#loops.get(key(jobId)) as Loop<TRaw> | undefined,
-      (loop) => {
-        const k = key(loop.id);
-        this.#keys.set(loop as Loop<unknown>, k);
-        this.#loops.set(k, loop as Loop<unknown>);
+    return openWatch(this, source, id, options, {
+      resume: handle === undefined ? undefined : () => resumeFrom(handle, source),
+      defaults: this.defaults,
+      find: (jobId) => this.#loops.get(loopKey(source, jobId)) as Loop<TRaw> | undefined,
+      created: (loop) => {
+        this.#loops.set(loopKey(source, loop.id), loop as Loop<unknown>);
         const byJob = jobKey(source.provider, source.kind, loop.id);
         this.#byJob.set(byJob, (this.#byJob.get(byJob) ?? new Set()).add(loop as Loop<unknown>));
       },
-    );
+    });
   }
 
   due(loop: Loop<unknown>): void {
@@ -221,8 +212,8 @@ class SchedulerHost implements LoopHost {
   ended(loop: Loop<unknown>): void {
     const queued = this.#ready.indexOf(loop);
     if (queued >= 0) this.#ready.splice(queued, 1);
-    const key = this.#keys.get(loop);
-    if (key !== undefined && this.#loops.get(key) === loop) this.#loops.delete(key);
+    const key = loopKey(loop.source, loop.id);
+    if (this.#loops.get(key) === loop) this.#loops.delete(key);
     const byJob = jobKey(loop.source.provider, loop.source.kind, loop.id);
     const siblings = this.#byJob.get(byJob);
     if (siblings?.delete(loop) && siblings.size === 0) this.#byJob.delete(byJob);
@@ -351,6 +342,10 @@ class SchedulerHost implements LoopHost {
 }
 
 const jobKey = (provider: string, kind: string, id: string) => `${provider}\u0000${kind}\u0000${id}`;
+
+// The source object is part of a loop's key: two sources (e.g. two tenants' clients) never share a poll.
+const loopKey = (source: JobSource<unknown>, id: string) =>
+  `${sourceId(source)}\u0000${jobKey(source.provider, source.kind, id)}`;
 
 const sourceIds = new WeakMap<object, number>();
 let nextSourceId = 0;

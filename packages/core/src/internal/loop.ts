@@ -286,21 +286,28 @@ export class Loop<TRaw> implements ViewHost<TRaw> {
 /** @internal Where a new loop's watch options come from: the caller's over a host's defaults. */
 export type LoopDefaults = PollOptions & OutcomeOptions & PushModeOptions;
 
+/** @internal How {@link openWatch} resumes, and how a host that shares loops finds and keeps them. */
+export interface OpenWatchOptions<TRaw> {
+  /** Where a resumed watch starts; its id wins over `id`. A throw rejects `done`. */
+  resume?: () => { id: string; state: PollState };
+  /** Poll options every watch of the host starts from. */
+  defaults?: LoopDefaults;
+  /** The loop already polling `jobId` (scheduler dedupe). */
+  find?: (jobId: string) => Loop<TRaw> | undefined;
+  /** A new loop, before its first poll is scheduled. */
+  created?: (loop: Loop<TRaw>) => void;
+}
+
 /**
- * @internal Opens a watch on `host` (resuming where `resume` says, whose id then wins; a
- * throw rejects `done`): validates the input, finds the loop already polling the job
- * through `find` (scheduler dedupe) or creates one (handed to `created`, then started), and
- * attaches a view. Never throws: bad input gives a view whose `done` rejects.
+ * @internal Opens a watch on `host`: validates the input, joins the loop `find` returns or creates
+ * one, and attaches a view. Never throws: bad input gives a view whose `done` rejects.
  */
 export function openWatch<TRaw>(
   host: LoopHost,
   source: JobSource<TRaw>,
   id: string,
   options: WatchOptions<TRaw>,
-  resume?: () => { id: string; state: PollState },
-  defaults: LoopDefaults = {},
-  find?: (jobId: string) => Loop<TRaw> | undefined,
-  created?: (loop: Loop<TRaw>) => void,
+  { resume, defaults = {}, find, created }: OpenWatchOptions<TRaw> = {},
 ): View<TRaw> {
   const merged = merge(defaults, options);
   let loop: Loop<TRaw> | undefined;
