@@ -60,6 +60,8 @@ export function useBaseJob<TRaw, TExtra extends object = {}>(
   }, []);
 
   return useMemo(() => {
+    // Reading `dataUpdatedAt` on TanStack's tracked result subscribes the component to every poll:
+    // only components that read `nextPollAt` or `pollError` pay for that.
     const track = () => live.current.result.dataUpdatedAt;
     const base = toJobResult({ data, error, isLoading }, canCancel, cancel, refetch, track);
     return Object.assign(base, extend(data?.snapshot));
