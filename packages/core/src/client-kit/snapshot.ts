@@ -1,3 +1,4 @@
+import { lookupStatus } from '../internal/lookup.js';
 import {
   isTerminalStatus,
   type JobSnapshot,
@@ -60,6 +61,5 @@ export function mapStatus<TRawStatus extends string>(
   table: StatusTable<TRawStatus>,
   raw: string | null | undefined,
 ): JobStatus {
-  if (raw === null || raw === undefined || raw === '') return 'unknown';
-  return Object.hasOwn(table, raw) ? table[raw as TRawStatus] : 'unknown';
+  return lookupStatus<JobStatus>(table, raw);
 }

@@ -14,6 +14,7 @@ import {
   isTransientError,
   ValidationError,
 } from '../errors.js';
+import { lookupStatus } from '../internal/lookup.js';
 import { sleep } from '../internal/sleep.js';
 import { fetchOnce } from '../internal/step.js';
 import { validateId } from '../internal/validate.js';
@@ -30,8 +31,7 @@ export function mapItemStatus<TRawStatus extends string>(
   table: ItemStatusTable<TRawStatus>,
   raw: string | null | undefined,
 ): ItemStatus {
-  if (raw === null || raw === undefined || raw === '') return 'unknown';
-  return Object.hasOwn(table, raw) ? table[raw as TRawStatus] : 'unknown';
+  return lookupStatus<ItemStatus>(table, raw);
 }
 
 /**
