@@ -2,26 +2,11 @@
 // enforces (/.size-limit.json: each package's entry, peers excluded) and on bench/size-report.json
 // (what an app really ships: a client together with core, or one import). The budgets are gated by
 // `pnpm size`; here they are only measured and reported.
-import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { root, runSizeLimit as sizeLimit } from '../scripts/lib/size-limit.mjs';
 import { emit, parseArgs } from './lib/common.mjs';
 
 const args = parseArgs();
-const root = fileURLToPath(new URL('..', import.meta.url));
-// size-limit (a root devDependency) exports no bin path, so its file is used as installed.
-const bin = `${root}node_modules/size-limit/bin.js`;
-
-function sizeLimit(config) {
-  // size-limit finds its esbuild preset through the root package.json, so it runs from the root.
-  const run = spawnSync(process.execPath, [bin, '--json', ...(config ? ['--config', config] : [])], {
-    cwd: root,
-    encoding: 'utf8',
-  });
-  const start = run.stdout.indexOf('[');
-  if (start < 0) throw new Error(`size-limit printed no JSON:\n${run.stdout}\n${run.stderr}`);
-  return JSON.parse(run.stdout.slice(start));
-}
 
 const budgets = JSON.parse(readFileSync(`${root}.size-limit.json`, 'utf8'));
 const gated = sizeLimit().map((entry, i) => ({

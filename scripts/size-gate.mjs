@@ -3,8 +3,7 @@
 // brotli) and fails when an entry is over its budget. An entry may be listed in KNOWN_OVER while
 // work to bring it within budget is open: it still fails if it grows past its ceiling (a ratchet),
 // and the script fails when a listed entry fits its budget again, so the exception is removed.
-import { spawnSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import { runSizeLimit } from './lib/size-limit.mjs';
 
 /** Entries over budget today, with the size they must not exceed and why (bytes). */
 const KNOWN_OVER = {
@@ -14,19 +13,9 @@ const KNOWN_OVER = {
   },
 };
 
-const root = fileURLToPath(new URL('..', import.meta.url));
-const run = spawnSync(process.execPath, [`${root}node_modules/size-limit/bin.js`, '--json'], {
-  cwd: root,
-  encoding: 'utf8',
-});
-const start = run.stdout.indexOf('[');
-if (start < 0) {
-  console.error(`size-limit printed no JSON:\n${run.stdout}\n${run.stderr}`);
-  process.exit(1);
-}
 const kB = (bytes) => `${(bytes / 1000).toFixed(2)} kB`;
 let failed = 0;
-for (const entry of JSON.parse(run.stdout.slice(start))) {
+for (const entry of runSizeLimit()) {
   const known = KNOWN_OVER[entry.name];
   let verdict;
   if (entry.passed) {
