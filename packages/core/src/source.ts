@@ -48,6 +48,12 @@ export interface JobSource<TRaw = unknown, TItem = unknown> {
   readonly kind: string;
   /** Throws `ValidationError` when `id` cannot be a valid id for this source. Called before any request. */
   validateId?(id: string): void;
+  /**
+   * How many HTTP requests one `fetchSnapshot` sends (a Supermetrics batch poll reads two
+   * endpoints). Request budgets (`createJobScheduler`'s `requestsPerSecond` and `maxConcurrent`,
+   * `@batchwatch/bullmq`'s limiter) charge a poll this many requests. A positive integer. Defaults to `1`.
+   */
+  readonly requestsPerPoll?: number;
   /** Fetches the job once and normalizes it. */
   fetchSnapshot(id: string, context: SourceContext): Promise<SourceResult<TRaw>>;
   /**

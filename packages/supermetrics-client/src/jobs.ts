@@ -212,6 +212,7 @@ export function supermetricsBatch(client: SupermetricsClient): JobSource<Superme
   return {
     provider: 'supermetrics',
     kind: 'batch',
+    requestsPerPoll: 2,
     validateId: validateBatchId,
     results: supermetricsBatchQueries(client),
     fetchSnapshot: read,
