@@ -94,8 +94,29 @@ export interface JobSnapshot<TRaw = unknown> {
   failure?: JobFailure;
   /** When this snapshot was observed, in clock milliseconds. */
   observedAt: number;
+  /**
+   * When the job will probably end, estimated by the watch from the moments its counts changed.
+   * Absent while the job is queued, reports no counts, or its counts have not moved often enough
+   * to tell a rate; sources never set it.
+   */
+  estimate?: JobEstimate;
   /** The provider's response body, untouched. */
   raw: TRaw;
+}
+
+/** A running job's predicted end, from the rate at which its items finish. */
+export interface JobEstimate {
+  /** The predicted end, in clock milliseconds. */
+  endsAt: number;
+  /** `endsAt` minus the time of the snapshot it was computed for, in ms (never negative). */
+  remainingMs: number;
+  /** Items finishing per second over the run so far. */
+  itemsPerSecond: number;
+  /**
+   * How much to trust it: `'low'` from two count changes, `'medium'` from a few, `'high'` from
+   * many that agree. A job past its predicted end keeps its estimate with `remainingMs` 0.
+   */
+  confidence: 'low' | 'medium' | 'high';
 }
 
 /** Input for `createSnapshot` (`@batchwatch/core/client-kit`): a snapshot without the derived fields. */
