@@ -20,6 +20,17 @@ const FIELDS: Record<keyof JobHandle, (value: unknown) => boolean> = {
   errors: (x) => x === undefined || isCount(x),
   sig: (x) => x === undefined || typeof x === 'string',
   fraction: (x) => x === undefined || (typeof x === 'number' && x >= 0 && x <= 1),
+  origin: (x) => x === undefined || Number.isFinite(x),
+  seen: (x) => x === undefined || Number.isFinite(x),
+  eta: (x) =>
+    x === undefined ||
+    (Array.isArray(x) &&
+      x.length === 5 &&
+      x.every((n) => Number.isFinite(n)) &&
+      x[1] >= 0 &&
+      x[3] >= 0 &&
+      isCount(x[4]) &&
+      x[4] >= 1),
 };
 
 function isCount(x: unknown): boolean {
@@ -79,6 +90,15 @@ export function stateFromHandle(h: JobHandle): PollState {
     errors: h.errors ?? 0,
     sig: h.sig,
     fraction: h.fraction ?? null,
+    origin: h.origin ?? h.startedAt,
+    seenAt: h.seen === undefined ? undefined : h.startedAt + h.seen,
+    points: h.eta && {
+      t0: h.startedAt + h.eta[0],
+      c0: h.eta[1],
+      t1: h.startedAt + h.eta[2],
+      c1: h.eta[3],
+      n: h.eta[4],
+    },
   };
 }
 

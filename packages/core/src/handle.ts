@@ -34,6 +34,15 @@ export interface JobHandle {
   sig?: string;
   /** The largest progress fraction reported so far, so progress never goes backwards. Defaults to none. */
   fraction?: number;
+  /** Where the job's age counts from, when the provider said it was created before `startedAt`. Defaults to `startedAt`. */
+  origin?: number;
+  /** When the last snapshot was seen, in ms after `startedAt`. Defaults to none. */
+  seen?: number;
+  /**
+   * Where the running job's count changed, so the estimate of its end survives a `pollOnce` round
+   * trip: `[t0, c0, t1, c1, n]`, times in ms after `startedAt`. Defaults to none.
+   */
+  eta?: [t0: number, c0: number, t1: number, c1: number, n: number];
 }
 
 /** What a handle must match: a source, or its provider and kind. */
@@ -58,5 +67,10 @@ export function handleFromState(owner: HandleOwner, id: string, s: PollState): J
   };
   if (s.sig !== undefined) handle.sig = s.sig;
   if (s.fraction !== null) handle.fraction = s.fraction;
+  if (s.origin !== s.startedAt) handle.origin = s.origin;
+  const at = (t: number) => Math.round(t - s.startedAt);
+  if (s.seenAt !== undefined) handle.seen = at(s.seenAt);
+  const p = s.points;
+  if (p) handle.eta = [at(p.t0), p.c0, at(p.t1), p.c1, p.n];
   return handle;
 }

@@ -11,7 +11,7 @@ import { handleFromState, type JobHandle } from './handle.js';
 import { parseJobHandle, resumeFrom, stateFromHandle } from './handle-parse.js';
 import { openWatch, soloHost } from './internal/loop.js';
 import { sleep } from './internal/sleep.js';
-import { advance, initialState, pollSource } from './internal/step.js';
+import { advance, initialState, pollSource, timeoutError } from './internal/step.js';
 import { validateId } from './internal/validate.js';
 import type { JobSnapshot } from './job-state.js';
 import {
@@ -100,9 +100,14 @@ export async function pollOnce<TRaw>(
   } catch (error) {
     return { error, done: true, handle: h, delayMs: null, delaySource: null };
   }
+  const state = stateFromHandle(h);
+  if (h.deadline !== null && clock.now() > h.deadline) {
+    // An expired handle: no request past the deadline.
+    return { error: timeoutError(state, undefined), done: true, handle: h, delayMs: null, delaySource: null };
+  }
   const input = await pollSource(source, h.id, signal, clock, policy.requestTimeoutMs);
   if (signal.aborted) throw signal.reason;
-  const out = advance(stateFromHandle(h), input, policy, clock.now(), undefined);
+  const out = advance(state, input, policy, clock.now(), undefined);
   const result: PollOnceResult<TRaw> = {
     done: out.done,
     handle: handleFromState(h, h.id, out.state),

@@ -23,9 +23,11 @@ export {
   computeNextDelay,
   type DelayInput,
   type DelaySource,
+  type EndPrediction,
   MAX_DELAY_MS,
   type NextDelay,
   type ScheduleOptions,
+  type StalenessPreset,
 } from './schedule.js';
 export * from './source.js';
 export { type JobWatch, waitForJob, watchJob } from './watch.js';

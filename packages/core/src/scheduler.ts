@@ -14,6 +14,7 @@ import { deadView, type Loop, type LoopHost, openWatch } from './internal/loop.j
 import { timeoutError } from './internal/step.js';
 import { isNotification, type JobNotification, type PushModeOptions, resolvePush } from './notify.js';
 import { type OutcomeOptions, type PollOptions, resolvePollOptions, type WatchOptions } from './options.js';
+import type { DelaySource } from './schedule.js';
 import type { JobSource } from './source.js';
 import type { JobWatch } from './watch.js';
 
@@ -119,44 +120,51 @@ export function createJobScheduler(options: JobSchedulerOptions = {}): JobSchedu
   };
 }
 
-// One provider's shared budget: a concurrency cap, an evenly spaced request rate, and a pause after a 429.
+// One provider's shared budget, in HTTP requests (a poll costs its source's `requestsPerPoll`): a
+// concurrency cap, an evenly spaced request rate, and a pause after a 429.
 class ProviderGate {
   inFlight = 0;
   pausedUntil = Number.NEGATIVE_INFINITY;
-  // After a 429, one request at a time until one sent after it succeeds, so resuming jobs don't earn a burst of 429s.
+  // After a 429, one poll at a time until one sent after it succeeds, so resuming jobs don't earn a burst of 429s.
   probing = false;
   /** Counts 429s, to tell requests sent before the last one from those sent after. */
-  limits = 0;
+  rateLimits = 0;
   #nextFreeAt = Number.NEGATIVE_INFINITY;
-  #lastSentAt = Number.NEGATIVE_INFINITY;
+  #nextSendAt = Number.NEGATIVE_INFINITY;
 
   constructor(
     readonly maxConcurrent: number,
     readonly requestsPerSecond: number | undefined,
   ) {}
 
-  blocked(): boolean {
-    return this.inFlight >= this.maxConcurrent || (this.probing && this.inFlight > 0);
+  /** Whether a poll of `cost` requests must wait for requests in flight. One poll always fits an idle gate. */
+  blocked(cost: number): boolean {
+    return this.inFlight > 0 && (this.inFlight + cost > this.maxConcurrent || this.probing);
   }
 
-  /** Reserves the next request slot of the rate budget; returns how long to wait for it. */
-  reserve(now: number): number {
-    if (this.requestsPerSecond === undefined) return 0;
-    const at = Math.max(now, this.#nextFreeAt);
-    this.#nextFreeAt = at + 1000 / this.requestsPerSecond;
-    return at - now;
+  /** Reserves the next slot of the rate budget for a poll of `cost` requests due at `at`; returns when it is. */
+  reserve(at: number, cost: number): number {
+    if (this.requestsPerSecond === undefined) return at;
+    const slot = Math.max(at, this.#nextFreeAt);
+    this.#nextFreeAt = slot + (cost * 1000) / this.requestsPerSecond;
+    return slot;
+  }
+
+  /** Whether the rate budget is spoken for at `at`: a poll due then would wait for a slot. */
+  binds(at: number): boolean {
+    return this.requestsPerSecond !== undefined && this.#nextFreeAt > at;
   }
 
   /**
-   * Admits a request now if the last one actually sent was at least one slot ago, else returns how
-   * long to wait. Reserved slots whose timers fired late (the event loop was blocked) must not all go
-   * at once: missed slots are not banked.
+   * Admits a poll of `cost` requests now if the requests actually sent before it are spaced out,
+   * else returns how long to wait. Reserved slots whose timers fired late (the event loop was
+   * blocked) must not all go at once: missed slots are not banked.
    */
-  admit(now: number): number {
+  admit(now: number, cost: number): number {
     if (this.requestsPerSecond === undefined) return 0;
-    const wait = this.#lastSentAt + 1000 / this.requestsPerSecond - now;
+    const wait = this.#nextSendAt - now;
     if (wait > 0) return wait;
-    this.#lastSentAt = now;
+    this.#nextSendAt = now + (cost * 1000) / this.requestsPerSecond;
     return 0;
   }
 }
@@ -260,8 +268,9 @@ class SchedulerHost implements LoopHost {
       let i = 0;
       while (i < this.#ready.length && this.#inFlight < this.maxConcurrent) {
         const loop = this.#ready[i] as Loop<unknown>;
+        const cost = costOf(loop);
         const gate = this.#gate(loop.source.provider);
-        if (gate.blocked()) {
+        if (gate.blocked(cost) || (this.#inFlight > 0 && this.#inFlight + cost > this.maxConcurrent)) {
           i++;
           continue;
         }
@@ -272,45 +281,45 @@ class SchedulerHost implements LoopHost {
           continue;
         }
         if (!loop.reserved) {
-          const wait = gate.reserve(now);
-          if (wait > 0) {
+          const slot = gate.reserve(now, cost);
+          if (slot > now) {
             loop.reserved = true;
-            this.#defer(loop, now + wait, now);
+            this.#defer(loop, slot, now);
             continue;
           }
         }
-        const late = gate.admit(now);
+        const late = gate.admit(now, cost);
         if (late > 0) {
           loop.reserved = true;
           this.#defer(loop, now + late, now);
           continue;
         }
         loop.reserved = false;
-        this.#start(loop, gate);
+        this.#start(loop, gate, cost);
       }
     } finally {
       this.#pumping = false;
     }
   }
 
-  #start(loop: Loop<unknown>, gate: ProviderGate): void {
-    this.#inFlight++;
-    gate.inFlight++;
-    const epoch = gate.limits;
+  #start(loop: Loop<unknown>, gate: ProviderGate, cost: number): void {
+    this.#inFlight += cost;
+    gate.inFlight += cost;
+    const epoch = gate.rateLimits;
     const run = loop
       .run({
         received: () => {
-          this.#inFlight--;
-          gate.inFlight--;
+          this.#inFlight -= cost;
+          gate.inFlight -= cost;
         },
         settled: (input, delay, now) => {
           const error = input.ok ? undefined : input.error;
           if (error instanceof RateLimitError) {
             gate.probing = true;
-            gate.limits++;
+            gate.rateLimits++;
             const pauseMs = error.retryAfterMs ?? delay?.delayMs ?? loop.policy.minIntervalMs;
             gate.pausedUntil = Math.max(gate.pausedUntil, now + pauseMs);
-          } else if (input.ok && epoch === gate.limits) {
+          } else if (input.ok && epoch === gate.rateLimits) {
             gate.probing = false;
           }
         },
@@ -318,6 +327,22 @@ class SchedulerHost implements LoopHost {
       .then(() => this.#pump());
     this.#running.add(run);
     void run.finally(() => this.#running.delete(run));
+  }
+
+  /**
+   * Where the gate will hold a loop due at `at`: until its provider's pause after a 429 ends, or
+   * (reserved now) until its slot of the request budget when the budget is spoken for by then.
+   * Never past the deadline: a poll held beyond it is not sent.
+   */
+  hold(loop: Loop<unknown>, at: number): { at: number; source: DelaySource } | undefined {
+    const gate = this.#gate(loop.source.provider);
+    const { deadline } = loop.state;
+    const cut = (t: number) => (deadline === null ? t : Math.min(t, deadline));
+    if (gate.pausedUntil > at) return { at: cut(gate.pausedUntil), source: 'rate-limit' };
+    if (!gate.binds(at) || loop.reserved) return undefined;
+    const slot = gate.reserve(at, costOf(loop));
+    loop.reserved = true;
+    return { at: cut(slot), source: 'budget' };
   }
 
   // The provider is paused or out of budget: wait, but a poll the gate pushes past the deadline is not sent.
@@ -340,6 +365,9 @@ class SchedulerHost implements LoopHost {
     return gate;
   }
 }
+
+/** What one poll of a loop costs the request budgets: its source's `requestsPerPoll` (validated when watched). */
+const costOf = (loop: Loop<unknown>) => loop.source.requestsPerPoll ?? 1;
 
 const jobKey = (provider: string, kind: string, id: string) => `${provider}\u0000${kind}\u0000${id}`;
 

@@ -19,6 +19,8 @@ import {
 import { fakeSource, type Step, track } from './helpers.js';
 
 const almostOne = () => 0.999_999_9;
+/** Tests of the engine's mechanics pin the exponential backoff strategy, whose delays they assert. */
+const backoff = { strategy: 'backoff', random: almostOne } as const;
 const running = (completed: number, total: number | null = 10): Step => ({ status: 'running', completed, total });
 const base: JobHandle = {
   v: 1,
@@ -77,7 +79,7 @@ describe('parseJobHandle', () => {
 
 describe('watch.toHandle and resumeJob', () => {
   it('should describe the polling state as plain JSON', async () => {
-    const watch = watchJob(fakeSource([running(3)]), 'j1', { timeoutMs: 60_000, random: almostOne });
+    const watch = watchJob(fakeSource([running(3)]), 'j1', { timeoutMs: 60_000, ...backoff });
     await vi.advanceTimersByTimeAsync(1000);
     const handle = watch.toHandle();
     expect(JSON.parse(JSON.stringify(handle))).toEqual(handle);
@@ -97,7 +99,7 @@ describe('watch.toHandle and resumeJob', () => {
   });
 
   it('should continue from the handle: first poll at nextPollAt, same deadline, attempts continue', async () => {
-    const first = watchJob(fakeSource([running(3)]), 'j1', { timeoutMs: 10_000, random: almostOne });
+    const first = watchJob(fakeSource([running(3)]), 'j1', { timeoutMs: 10_000, ...backoff });
     await vi.advanceTimersByTimeAsync(1000);
     const json = JSON.stringify(first.toHandle());
     first.stop();
@@ -106,7 +108,7 @@ describe('watch.toHandle and resumeJob', () => {
     const events: PollEvent[] = [];
     const snapshots: unknown[] = [];
     const resumed = resumeJob(source, json, {
-      random: almostOne,
+      ...backoff,
       timeoutMs: 999_999,
       onPoll: (e) => events.push(e),
       onSnapshot: (s) => snapshots.push(s),
@@ -135,7 +137,7 @@ describe('pollOnce', () => {
     const source = fakeSource([running(1)]);
     const start = createJobHandle(source, 'j1', { timeoutMs: 60_000 });
     expect(start).toMatchObject({ attempt: 0, nextPollAt: 0, deadline: 60_000 });
-    const r1 = await pollOnce(source, start, { random: almostOne });
+    const r1 = await pollOnce(source, start, backoff);
     expect(source.calls).toHaveLength(1);
     expect(r1).toMatchObject({
       done: false,
@@ -160,7 +162,7 @@ describe('pollOnce', () => {
     const fractions: (number | null | undefined)[] = [];
     for (let i = 0; i < 5; i++) {
       vi.setSystemTime(handle.nextPollAt);
-      const r = await pollOnce(source, JSON.stringify(handle), { random: almostOne });
+      const r = await pollOnce(source, JSON.stringify(handle), backoff);
       delays.push(r.delayMs);
       fractions.push(r.snapshot?.progress.fraction);
       handle = r.handle;
@@ -228,7 +230,7 @@ describe('pollOnce', () => {
 });
 
 describe('pollUntilSnapshot', () => {
-  const fast = { minIntervalMs: 1000, initialIntervalMs: 1000, random: almostOne };
+  const fast = { minIntervalMs: 1000, initialIntervalMs: 1000, ...backoff };
 
   it('should wait out transient errors on the schedule and return the first step with a snapshot', async () => {
     const source = fakeSource([{ error: new NetworkError('reset') }, { error: new NetworkError('reset') }, running(3)]);

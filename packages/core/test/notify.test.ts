@@ -13,12 +13,14 @@ import { createJobScheduler } from '../src/scheduler.js';
 import { fakeSource, type Step, track } from './helpers.js';
 
 const almostOne = () => 0.999_999_9;
+/** Tests of the engine's mechanics pin the exponential backoff strategy, whose delays they assert. */
+const backoff = { strategy: 'backoff', random: almostOne } as const;
 const running: Step = { status: 'running', completed: 1, total: 10 };
 const succeeded: Step = { status: 'succeeded', completed: 10, total: 10 };
 /** Polls every 10 s (the floor is 1 s). */
-const EVERY_10S = { minIntervalMs: 1000, initialIntervalMs: 10_000, maxIntervalMs: 10_000, random: almostOne };
+const EVERY_10S = { minIntervalMs: 1000, initialIntervalMs: 10_000, maxIntervalMs: 10_000, ...backoff };
 /** Polls every second. */
-const EVERY_1S = { minIntervalMs: 1000, initialIntervalMs: 1000, maxIntervalMs: 1000, random: almostOne };
+const EVERY_1S = { minIntervalMs: 1000, initialIntervalMs: 1000, maxIntervalMs: 1000, ...backoff };
 const about = (id: string, extra: Partial<JobNotification> = {}): JobNotification => ({
   provider: 'fake',
   kind: 'job',

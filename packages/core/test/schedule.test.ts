@@ -4,10 +4,12 @@ import { hintsFromHeaders } from '../src/client-kit/index.js';
 import { computeNextDelay, MAX_DELAY_MS, ValidationError } from '../src/index.js';
 
 const almostOne = () => 0.999_999_9;
+/** The exponential backoff strategy (the default before the ETA-aware schedule). */
+const backoff = { strategy: 'backoff', random: almostOne } as const;
 
-describe('computeNextDelay', () => {
-  it('should use the defaults when no options are given', () => {
-    expect(computeNextDelay({ now: 0, unchanged: 3 }, { random: almostOne })).toEqual({
+describe('computeNextDelay, backoff strategy', () => {
+  it('should use the defaults when no options are given but the strategy', () => {
+    expect(computeNextDelay({ now: 0, unchanged: 3 }, backoff)).toEqual({
       delayMs: 8000,
       delaySource: 'backoff',
     });
@@ -49,24 +51,24 @@ describe('computeNextDelay', () => {
 
   it('should grow the backoff ceiling by the multiplier per unchanged poll', () => {
     const delays = [0, 1, 2, 3].map(
-      (unchanged) => computeNextDelay({ now: 0, unchanged }, { random: almostOne, multiplier: 3 }).delayMs,
+      (unchanged) => computeNextDelay({ now: 0, unchanged }, { ...backoff, multiplier: 3 }).delayMs,
     );
     expect(delays).toEqual([1000, 3000, 9000, 27_000]);
   });
 
   it('should reset the backoff to initialIntervalMs when unchanged is 0 (the snapshot changed)', () => {
-    const opts = { random: almostOne, initialIntervalMs: 2000 };
+    const opts = { ...backoff, initialIntervalMs: 2000 };
     expect(computeNextDelay({ now: 0, unchanged: 4 }, opts).delayMs).toBe(30_000);
     expect(computeNextDelay({ now: 0, unchanged: 0 }, opts).delayMs).toBe(2000);
   });
 
   it('should apply full jitter: random() times the ceiling', () => {
-    const opts = { minIntervalMs: 1, random: () => 0.25 };
+    const opts = { strategy: 'backoff', minIntervalMs: 1, random: () => 0.25 } as const;
     expect(computeNextDelay({ now: 0, unchanged: 3 }, opts)).toEqual({ delayMs: 2000, delaySource: 'backoff' });
   });
 
   it('should cap the backoff at maxIntervalMs', () => {
-    expect(computeNextDelay({ now: 0, unchanged: 60 }, { random: almostOne, maxIntervalMs: 45_000 })).toEqual({
+    expect(computeNextDelay({ now: 0, unchanged: 60 }, { ...backoff, maxIntervalMs: 45_000 })).toEqual({
       delayMs: 45_000,
       delaySource: 'backoff',
     });
@@ -83,7 +85,7 @@ describe('computeNextDelay', () => {
   });
 
   it('should raise a jitter of 0 to the floor', () => {
-    expect(computeNextDelay({ now: 0, unchanged: 5 }, { random: () => 0 })).toEqual({
+    expect(computeNextDelay({ now: 0, unchanged: 5 }, { strategy: 'backoff', random: () => 0 })).toEqual({
       delayMs: 1000,
       delaySource: 'floor',
     });
@@ -111,12 +113,9 @@ describe('computeNextDelay', () => {
   });
 
   it('should ignore a negative or NaN server hint', () => {
-    expect(computeNextDelay({ now: 0, unchanged: 0, retryAfterMs: -5 }, { random: almostOne }).delaySource).toBe(
-      'backoff',
-    );
-    expect(
-      computeNextDelay({ now: 0, unchanged: 0, retryAfterMs: Number.NaN }, { random: almostOne }).delaySource,
-    ).toBe('backoff');
+    expect(computeNextDelay({ now: 0, unchanged: 0, retryAfterMs: -5 }, backoff).delaySource).toBe('backoff');
+    expect(computeNextDelay({ now: 0, unchanged: 0, retryAfterMs: Number.NaN }, backoff).delaySource).toBe('backoff');
+    expect(computeNextDelay({ now: 0, unchanged: 0, retryAfterMs: -5, ageMs: 100_000 }).delaySource).toBe('age');
   });
 
   it.each([
@@ -132,6 +131,12 @@ describe('computeNextDelay', () => {
     ['timeoutMs', { timeoutMs: Number.NaN }],
     ['minIntervalMs', { minIntervalMs: 5000, maxIntervalMs: 4000 }],
     ['random', { random: 42 as unknown as () => number }],
+    ['strategy', { strategy: 'linear' as 'eta' }],
+    ['staleness', { staleness: 0 }],
+    ['staleness', { staleness: -0.1 }],
+    ['staleness', { staleness: Number.NaN }],
+    ['staleness', { staleness: 11 }],
+    ['staleness', { staleness: 'lazy' as 'eager' }],
   ])('should reject an invalid %s with a ValidationError naming it', (field, options) => {
     const run = () => computeNextDelay({ now: 0, unchanged: 0 }, options);
     expect(run).toThrow(ValidationError);
@@ -139,7 +144,10 @@ describe('computeNextDelay', () => {
   });
 
   it('should accept maxIntervalMs of exactly 2^31-1', () => {
-    const { delayMs } = computeNextDelay({ now: 0, unchanged: 99 }, { random: () => 1, maxIntervalMs: MAX_DELAY_MS });
+    const { delayMs } = computeNextDelay(
+      { now: 0, unchanged: 99 },
+      { strategy: 'backoff', random: () => 1, maxIntervalMs: MAX_DELAY_MS },
+    );
     expect(delayMs).toBe(MAX_DELAY_MS);
   });
 });

@@ -5,6 +5,8 @@ import { createJobScheduler } from '../src/scheduler.js';
 import { type FakeSource, fakeSource, type Step, track } from './helpers.js';
 
 const almostOne = () => 0.999_999_9;
+/** Tests of the engine's mechanics pin the exponential backoff strategy, whose delays they assert. */
+const backoff = { strategy: 'backoff', random: almostOne } as const;
 const running: Step = { status: 'running', completed: 1, total: 10 };
 
 beforeEach(() => {
@@ -140,7 +142,7 @@ describe('createJobScheduler rate limits', () => {
       return fetchA(id, context);
     };
     const b = fakeSource([running], { provider: 'other' });
-    const scheduler = createJobScheduler({ random: almostOne });
+    const scheduler = createJobScheduler(backoff);
     for (const id of ['a1', 'a2', 'a3']) scheduler.watch(a, id);
     scheduler.watch(b, 'b1');
     await vi.advanceTimersByTimeAsync(15_000);
@@ -162,7 +164,7 @@ describe('createJobScheduler rate limits', () => {
       }
       return fetch(id, context);
     };
-    const scheduler = createJobScheduler({ random: almostOne });
+    const scheduler = createJobScheduler(backoff);
     for (const id of ['j0', 'j1', 'j2', 'j3']) scheduler.watch(a.source, id);
     await vi.advanceTimersByTimeAsync(1999);
     const before = a.stats.calls;
@@ -178,7 +180,7 @@ describe('createJobScheduler rate limits', () => {
     const source = fakeSource([{ error: new RateLimitError({ status: 429 }) }, running]);
     const other = fakeSource([running]);
     // Same provider and kind: the second job is slowed by the first one's 429.
-    const scheduler = createJobScheduler({ random: almostOne });
+    const scheduler = createJobScheduler(backoff);
     scheduler.watch(source, 'a');
     await vi.advanceTimersByTimeAsync(0);
     scheduler.watch(other, 'b');
@@ -195,7 +197,7 @@ describe('createJobScheduler rate limits', () => {
 describe('createJobScheduler dedupe', () => {
   it('should share one poll loop between watchers of the same job', async () => {
     const source = fakeSource([running, running, { status: 'succeeded' }]);
-    const scheduler = createJobScheduler({ random: almostOne });
+    const scheduler = createJobScheduler(backoff);
     const w1 = scheduler.watch(source, 'j1');
     await vi.advanceTimersByTimeAsync(0);
     const w2 = scheduler.watch(source, 'j1', { resolveOnUnsuccessful: true });
@@ -210,7 +212,7 @@ describe('createJobScheduler dedupe', () => {
   it('should not share a poll between two source objects (e.g. two tenants with their own keys)', async () => {
     const tenantA = fakeSource([running, { status: 'succeeded' }]);
     const tenantB = fakeSource([running, { status: 'succeeded' }]);
-    const scheduler = createJobScheduler({ random: almostOne });
+    const scheduler = createJobScheduler(backoff);
     const a = scheduler.watch(tenantA, 'j1');
     const b = scheduler.watch(tenantB, 'j1');
     expect(scheduler.stats().watching).toBe(2);
@@ -222,7 +224,7 @@ describe('createJobScheduler dedupe', () => {
 
   it('should keep polling for the other watchers when one stops, and stop with the last', async () => {
     const source = fakeSource([running]);
-    const scheduler = createJobScheduler({ random: almostOne });
+    const scheduler = createJobScheduler(backoff);
     const w1 = scheduler.watch(source, 'j1');
     const w2 = scheduler.watch(source, 'j1');
     const other = scheduler.watch(source, 'j2');
@@ -262,7 +264,7 @@ describe('createJobScheduler close', () => {
 describe('createJobScheduler options', () => {
   it('should use its poll options as defaults for every watch', async () => {
     const source = fakeSource([running]);
-    const scheduler = createJobScheduler({ minIntervalMs: 5000, random: () => 0 });
+    const scheduler = createJobScheduler({ minIntervalMs: 5000, strategy: 'backoff', random: () => 0 });
     scheduler.watch(source, 'j1');
     await vi.advanceTimersByTimeAsync(10_000);
     expect(source.calls.map((c) => c.at)).toEqual([0, 5000, 10_000]);

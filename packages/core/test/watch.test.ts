@@ -21,6 +21,8 @@ import {
 import { fakeSource, flush, manualClock, type Step, track } from './helpers.js';
 
 const almostOne = () => 0.999_999_9;
+/** Tests of the engine's mechanics pin the exponential backoff strategy, whose delays they assert. */
+const backoff = { strategy: 'backoff', random: almostOne } as const;
 const running = (completed: number, total: number | null = 10): Step => ({ status: 'running', completed, total });
 
 beforeEach(() => {
@@ -33,7 +35,7 @@ afterEach(() => {
 describe('watchJob done', () => {
   it('should send the first poll at once and resolve with the terminal snapshot', async () => {
     const source = fakeSource([{ status: 'queued' }, running(5), { status: 'succeeded', completed: 10, total: 10 }]);
-    const watch = watchJob(source, 'j1', { random: almostOne });
+    const watch = watchJob(source, 'j1', backoff);
     expect(source.calls).toHaveLength(1);
     await vi.advanceTimersByTimeAsync(10_000);
     const final = await watch.done;
@@ -71,7 +73,7 @@ describe('watchJob done', () => {
   it('should land the last poll on the deadline and then reject with PollTimeoutError', async () => {
     const source = fakeSource([running(1)]);
     const events: PollEvent[] = [];
-    const watch = watchJob(source, 'j1', { timeoutMs: 10_000, random: almostOne, onPoll: (e) => events.push(e) });
+    const watch = watchJob(source, 'j1', { timeoutMs: 10_000, ...backoff, onPoll: (e) => events.push(e) });
     const result = track(watch.done);
     await vi.advanceTimersByTimeAsync(20_000);
     expect(source.calls.map((c) => c.at)).toEqual([0, 1000, 3000, 7000, 10_000]);
@@ -191,7 +193,7 @@ describe('watchJob subscribe and getSnapshot', () => {
     const watch = watchJob(
       fakeSource([running(1), running(1), running(2), running(3), { status: 'succeeded' }]),
       'j1',
-      { random: almostOne },
+      backoff,
     );
     expect(watch.getSnapshot()).toBeUndefined();
     const a: number[] = [];
@@ -212,7 +214,7 @@ describe('watchJob subscribe and getSnapshot', () => {
 describe('watchJob stop', () => {
   it('should reject done with AbortError, clear the timer and abort the request in flight', async () => {
     const source = fakeSource([running(1), { hang: true }]);
-    const watch = watchJob(source, 'j1', { random: almostOne });
+    const watch = watchJob(source, 'j1', backoff);
     await vi.advanceTimersByTimeAsync(1000);
     expect(source.calls).toHaveLength(2);
     watch.stop('user left');
@@ -240,7 +242,7 @@ describe('watchJob cancel', () => {
       afterCancel: [{ status: 'cancelled' }],
     });
     const statuses: (string | null)[] = [];
-    const watch = watchJob(source, 'j1', { random: almostOne, onSnapshot: (s) => statuses.push(s.rawStatus) });
+    const watch = watchJob(source, 'j1', { ...backoff, onSnapshot: (s) => statuses.push(s.rawStatus) });
     await vi.advanceTimersByTimeAsync(7000);
     const cancelled = track(watch.cancel());
     await vi.advanceTimersByTimeAsync(0);
@@ -260,7 +262,7 @@ describe('watchJob cancel', () => {
     const watch = watchJob(source, 'j1');
     await vi.advanceTimersByTimeAsync(0);
     const cancelled = track(watch.cancel());
-    await vi.advanceTimersByTimeAsync(1000);
+    await vi.advanceTimersByTimeAsync(2000);
     expect(cancelled.value).toMatchObject({ status: 'cancelled' });
     await expect(watch.done).rejects.toThrow(JobCancelledError);
   });
@@ -293,7 +295,7 @@ describe('watchJob callbacks', () => {
     const polls: Pick<PollEvent, 'attempt' | 'at' | 'delayMs' | 'delaySource' | 'status'>[] = [];
     await vi.advanceTimersByTimeAsync(0);
     const done = waitForJob(source, 'j1', {
-      random: almostOne,
+      ...backoff,
       onStatusChange: (from, to) => changes.push(`${from}->${to}`),
       onProgress: (p) => progress.push(p.fraction),
       onPoll: ({ attempt, at, delayMs, delaySource, status }) =>
@@ -342,6 +344,7 @@ describe('watchJob callbacks', () => {
     const onUnknownStatus = vi.fn();
     const sources: (string | null)[] = [];
     const done = waitForJob(source, 'j1', {
+      strategy: 'backoff',
       random: () => 0,
       onUnknownStatus,
       onPoll: (e) => sources.push(e.delaySource),
@@ -414,7 +417,7 @@ describe('watchJob request timeout', () => {
     await vi.advanceTimersByTimeAsync(500);
     expect(source.calls[0]?.signal.aborted).toBe(true);
     expect(onPollError.mock.calls[0]?.[0]).toBeInstanceOf(RequestTimeoutError);
-    await vi.advanceTimersByTimeAsync(1000);
+    await vi.advanceTimersByTimeAsync(2000);
     await expect(done).resolves.toMatchObject({ status: 'succeeded' });
     expect(vi.getTimerCount()).toBe(0);
   });
@@ -501,7 +504,7 @@ describe('watchJob clock', () => {
     vi.useRealTimers();
     const clock = manualClock(1_000_000);
     const source = fakeSource([running(1), running(2), { status: 'succeeded' }]);
-    const result = track(waitForJob(source, 'j1', { clock, random: almostOne, requestTimeoutMs: 5000 }));
+    const result = track(waitForJob(source, 'j1', { clock, ...backoff, requestTimeoutMs: 5000 }));
     await clock.advance(10_000);
     expect(result.value).toMatchObject({ status: 'succeeded' });
     expect(source.calls.map((c) => c.at)).toEqual([1_000_000, 1_001_000, 1_002_000]);

@@ -23,6 +23,7 @@ const NEW = 'whsec_new_0123456789abcdef';
 const OLD = 'whsec_old_fedcba9876543210';
 /** The normal schedule: a poll every 200 ms (never sooner than 50 ms after the last one). */
 const POLL: JobSchedulerOptions = {
+  strategy: 'backoff',
   minIntervalMs: 50,
   initialIntervalMs: 200,
   maxIntervalMs: 200,

@@ -30,5 +30,8 @@ export async function settle(): Promise<void> {
   for (let i = 0; i < 5; i++) await advance(0);
 }
 
-/** A deterministic schedule: jitter 1 means every backoff delay is its ceiling (1 s, 2 s, 4 s, ...). */
-export const SCHEDULE = { random: () => 1 } as const;
+/**
+ * A deterministic schedule for tests of the hooks' mechanics: the exponential backoff strategy with
+ * jitter 1, so every delay is its ceiling (1 s, 2 s, 4 s, ...).
+ */
+export const SCHEDULE = { strategy: 'backoff', random: () => 1 } as const;

@@ -20,7 +20,16 @@ import {
 } from '../options.js';
 import { type DelaySource, MAX_DELAY_MS, type NextDelay } from '../schedule.js';
 import type { JobSource } from '../source.js';
-import { advance, fetchOnce, initialState, observe, type PollInput, type PollState, pollSource } from './step.js';
+import {
+  advance,
+  fetchOnce,
+  initialState,
+  observe,
+  type PollInput,
+  type PollState,
+  pollSource,
+  timeoutError,
+} from './step.js';
 import { validateId } from './validate.js';
 import { type End, View, type ViewHost } from './view.js';
 
@@ -38,6 +47,11 @@ export interface LoopHost {
   sawPush(provider: string, kind: string): void;
   /** When the last notification for `provider` and `kind` arrived, if any. */
   lastPushAt(provider: string, kind: string): number | undefined;
+  /**
+   * The loop will next be due at `at`: returns a later time and why, when the host already knows
+   * it will hold the poll until then (a provider paused after a 429, a reserved budget slot).
+   */
+  hold?(loop: Loop<unknown>, at: number, now: number): { at: number; source: DelaySource } | undefined;
 }
 
 /** @internal Called around one poll by a host that shares budgets between loops. */
@@ -96,10 +110,19 @@ export class Loop<TRaw> implements ViewHost<TRaw> {
     return handleFromState(this.source, this.id, this.state);
   }
 
-  /** Sleeps until `at` (or is due now), then asks the host to run it. */
+  /**
+   * Sleeps until `at` (or is due now), then asks the host to run it. A poll that would be sent past
+   * the deadline (an expired handle, a hold beyond it) is never sent: the loop ends with `PollTimeoutError`.
+   */
   schedule(at: number): void {
+    const now = this.clock.now();
+    const { deadline } = this.state;
+    if (deadline !== null && Math.max(at, now) > deadline) {
+      this.end({ error: timeoutError(this.state, this.snapshot) });
+      return;
+    }
     this.state.nextPollAt = at;
-    const wait = at - this.clock.now();
+    const wait = at - now;
     if (wait > 0) {
       this.#phase = 'sleeping';
       this.timer = this.clock.setTimeout(
@@ -158,11 +181,15 @@ export class Loop<TRaw> implements ViewHost<TRaw> {
     const now = this.clock.now();
     const out = advance(this.state, input, this.policy, now, this.snapshot);
     this.state = out.state;
-    const delay = out.done ? null : this.#nextDelay(out.delay, at, now);
-    if (delay) out.state.nextPollAt = now + delay.delayMs;
-    this.#sleepSource = delay?.delaySource ?? null;
+    let delay = out.done ? null : this.#nextDelay(out.delay, at, now);
     this.#limited = !input.ok && input.error instanceof RateLimitError;
     hooks?.settled(input, out.delay, now);
+    // What the host holds the next poll for (a provider paused after a 429, a request budget) is
+    // part of the delay: report the delay that is applied, not the one the schedule wished for.
+    const held = delay && this.host.hold?.(this as Loop<unknown>, now + delay.delayMs, now);
+    if (held) delay = { delayMs: held.at - now, delaySource: held.source };
+    if (delay) out.state.nextPollAt = now + delay.delayMs;
+    this.#sleepSource = delay?.delaySource ?? null;
     // A resumed watch delivers its first snapshot even when the handle says nothing changed.
     if (out.snapshot && (out.changed || !this.snapshot)) this.#deliver(out.snapshot);
     const event: PollEvent = {
@@ -272,7 +299,8 @@ export class Loop<TRaw> implements ViewHost<TRaw> {
     if (n.status !== undefined && isTerminalStatus(n.status)) this.#expectsEnd = true;
     // Something happened: the backoff starts over.
     this.state = { ...this.state, unchanged: 0 };
-    if (this.#phase !== 'sleeping' || this.reserved || this.#limited || this.#sleepSource === 'server') return;
+    if (this.#phase !== 'sleeping' || this.reserved || this.#limited) return;
+    if (this.#sleepSource === 'server' || this.#sleepSource === 'rate-limit') return;
     const now = this.clock.now();
     if (this.#notifiedPoll && now < this.#lastPollAt + this.policy.minIntervalMs) return;
     const at = Math.max(now, this.#lastPollAt + this.policy.minIntervalMs);

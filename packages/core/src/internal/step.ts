@@ -4,10 +4,13 @@ import type { JobSnapshot } from '../job-state.js';
 import type { ResolvedPollOptions } from '../options.js';
 import { type NextDelay, nextDelay } from '../schedule.js';
 import type { JobSource, PollHints, SourceContext, SourceResult } from '../source.js';
+import { type CountPoints, createdAt, predict, track } from './estimate.js';
 
 /** Where a job's polling stands. Everything a `JobHandle` carries, so polling can resume anywhere. */
 export interface PollState {
   startedAt: number;
+  /** Where the job's age counts from: when it was first seen, or earlier when the provider says it was created earlier. */
+  origin: number;
   deadline: number | null;
   nextPollAt: number;
   /** Polls sent so far. */
@@ -20,6 +23,10 @@ export interface PollState {
   sig: string | undefined;
   /** The largest progress fraction reported so far. */
   fraction: number | null;
+  /** When the last snapshot was seen (a poll that failed does not count). */
+  seenAt?: number | undefined;
+  /** Where the running job's count changed, for the estimate of its end. */
+  points?: CountPoints | undefined;
 }
 
 /** What one poll produced. */
@@ -48,6 +55,7 @@ export interface StepOutcome<TRaw> {
 export function initialState(now: number, timeoutMs: number | undefined): PollState {
   return {
     startedAt: now,
+    origin: now,
     deadline: timeoutMs === undefined ? null : now + timeoutMs,
     nextPollAt: now,
     attempt: 0,
@@ -113,6 +121,10 @@ export function advance<TRaw>(
     state.unchanged = changed ? 0 : prev.unchanged + 1;
     state.errors = 0;
     retryAfterMs = input.hints.retryAfterMs;
+    const created = createdAt(snapshot, now);
+    if (created !== undefined && created < state.origin) state.origin = created;
+    state.points = track(prev.points, snapshot, prev.seenAt, now);
+    state.seenAt = now;
     if (snapshot.isTerminal) return { state, snapshot, changed, done: true, delay: null };
   } else {
     state.unchanged = prev.unchanged + 1;
@@ -128,7 +140,23 @@ export function advance<TRaw>(
   if (state.deadline !== null && now >= state.deadline) {
     return { ...base, done: true, error: timeoutError(state, snapshot ?? last, pollError), delay: null };
   }
-  const delay = nextDelay({ now, unchanged: state.unchanged, retryAfterMs, deadline: state.deadline }, policy);
+  const ahead = predict(state.points, snapshot ?? last);
+  if (snapshot) {
+    if (ahead) snapshot.estimate = ahead.estimate;
+    else delete snapshot.estimate;
+  }
+  const delay = nextDelay(
+    {
+      now,
+      unchanged: state.unchanged,
+      ageMs: now - state.origin,
+      prediction: ahead?.prediction,
+      errors: state.errors,
+      retryAfterMs,
+      deadline: state.deadline,
+    },
+    policy,
+  );
   state.nextPollAt = now + delay.delayMs;
   return { ...base, done: false, delay };
 }

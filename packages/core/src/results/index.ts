@@ -441,7 +441,10 @@ class PageRun<TRaw> {
         const willRetry = isTransientError(error) && failures <= policy.maxConsecutiveErrors;
         const retryAfterMs = error instanceof HttpError ? error.retryAfterMs : undefined;
         const delay = willRetry
-          ? nextDelay({ now: clock.now(), unchanged: failures - 1, retryAfterMs, deadline: null }, policy)
+          ? nextDelay(
+              { now: clock.now(), unchanged: failures - 1, retryAfterMs, deadline: null },
+              { ...policy, strategy: 'backoff' },
+            )
           : null;
         if (onPageError) {
           try {
