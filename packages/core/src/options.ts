@@ -41,10 +41,22 @@ export interface PollEvent {
   at: number;
   /** How long the request took, in ms. */
   durationMs: number;
-  /** The delay until the next poll, or `null` when this was the last one. */
+  /**
+   * The delay until the next poll, or `null` when this was the last one. Under a scheduler it
+   * includes what the scheduler already holds the next poll for (`delaySource` `'rate-limit'` or
+   * `'budget'`); a hold that starts later is reported on the next event as `heldMs`.
+   */
   delayMs: number | null;
   /** Which rule decided `delayMs`, or `null` when this was the last poll. */
   delaySource: DelaySource | null;
+  /**
+   * How much later than the previous event's `delayMs` said this poll was sent, when a scheduler
+   * held it (another job's 429 paused the provider, the request budget or concurrency cap was
+   * spent). Absent when it went on time.
+   */
+  heldMs?: number;
+  /** Why the poll was held: `'rate-limit'` (a 429 paused the provider) or `'budget'`. Set with `heldMs`. */
+  heldBy?: 'rate-limit' | 'budget';
   /** The HTTP status, when the source reported one. */
   httpStatus?: number;
   /** The provider's raw status, when the poll returned a snapshot. */

@@ -198,7 +198,7 @@ function backoffDelay(unchanged: number, s: ResolvedSchedule, jitter: number): N
 
 function etaDelay({ now, ageMs = 0, prediction: p }: DelayInput, s: ResolvedSchedule, jitter: number): NextDelay {
   const r = s.staleness;
-  const age = Math.max(0, ageMs) || 0;
+  const age = Number.isFinite(ageMs) && ageMs > 0 ? ageMs : 0;
   let delayMs: number;
   let delaySource: DelaySource;
   const left = p ? p.endsAt - now : Number.NaN;

@@ -271,27 +271,28 @@ class SchedulerHost implements LoopHost {
         const cost = costOf(loop);
         const gate = this.#gate(loop.source.provider);
         if (gate.blocked(cost) || (this.#inFlight > 0 && this.#inFlight + cost > this.maxConcurrent)) {
+          loop.held(gate.probing ? 'rate-limit' : 'budget');
           i++;
           continue;
         }
         this.#ready.splice(i, 1);
         const now = this.clock.now();
         if (now < gate.pausedUntil) {
-          this.#defer(loop, gate.pausedUntil, now);
+          this.#defer(loop, gate.pausedUntil, now, 'rate-limit');
           continue;
         }
         if (!loop.reserved) {
           const slot = gate.reserve(now, cost);
           if (slot > now) {
             loop.reserved = true;
-            this.#defer(loop, slot, now);
+            this.#defer(loop, slot, now, 'budget');
             continue;
           }
         }
         const late = gate.admit(now, cost);
         if (late > 0) {
           loop.reserved = true;
-          this.#defer(loop, now + late, now);
+          this.#defer(loop, now + late, now, 'budget');
           continue;
         }
         loop.reserved = false;
@@ -346,7 +347,8 @@ class SchedulerHost implements LoopHost {
   }
 
   // The provider is paused or out of budget: wait, but a poll the gate pushes past the deadline is not sent.
-  #defer(loop: Loop<unknown>, at: number, now: number): void {
+  #defer(loop: Loop<unknown>, at: number, now: number, why: 'rate-limit' | 'budget'): void {
+    loop.held(why);
     const { deadline } = loop.state;
     if (deadline !== null && at > deadline && now >= deadline) {
       loop.end({ error: timeoutError(loop.state, loop.snapshot) });

@@ -229,6 +229,39 @@ describe('pollOnce', () => {
   });
 });
 
+describe('an expired handle', () => {
+  // Watching started at 0 with a 10 s timeout; the handle is used at 10.4 s.
+  const expired: JobHandle = { ...base, nextPollAt: 8000, attempt: 3, deadline: 10_000 };
+
+  it('should make pollOnce report PollTimeoutError without sending a request', async () => {
+    vi.setSystemTime(10_400);
+    const source = fakeSource([running(3)]);
+    const step = await pollOnce(source, expired);
+    expect(source.calls).toHaveLength(0);
+    expect(step).toMatchObject({ done: true, delayMs: null, delaySource: null });
+    expect(step.error).toBeInstanceOf(PollTimeoutError);
+    expect(step.error).toMatchObject({ attempts: 3, message: expect.stringContaining('after 10000 ms') });
+  });
+
+  it('should still poll at the deadline itself', async () => {
+    vi.setSystemTime(10_000);
+    const source = fakeSource([running(3)]);
+    const step = await pollOnce(source, expired);
+    expect(source.calls).toHaveLength(1);
+    expect(step.error).toBeInstanceOf(PollTimeoutError);
+  });
+
+  it('should make resumeJob reject done with PollTimeoutError without sending a request', async () => {
+    vi.setSystemTime(10_400);
+    const source = fakeSource([running(3)]);
+    const result = track(resumeJob(source, expired).done);
+    await vi.advanceTimersByTimeAsync(5000);
+    expect(source.calls).toHaveLength(0);
+    expect(result.error).toBeInstanceOf(PollTimeoutError);
+    expect(vi.getTimerCount()).toBe(0);
+  });
+});
+
 describe('pollUntilSnapshot', () => {
   const fast = { minIntervalMs: 1000, initialIntervalMs: 1000, ...backoff };
 

@@ -193,3 +193,158 @@ describe('computeNextDelay properties', () => {
     );
   });
 });
+
+describe('computeNextDelay, eta strategy (the default)', () => {
+  const zero = () => 0; // no jitter: delays are exact
+  const S = 1000;
+  // A job predicted to run 100 s in all, ending at 140 s; one item every second.
+  const prediction = { endsAt: 140 * S, runMs: 100 * S, itemMs: S };
+
+  it.each([
+    ['a brand-new job: twice the floor', { now: 0, ageMs: 0 }, 2 * S, 'age'],
+    ['a 100 s old job: a tenth of its age', { now: 100 * S, ageMs: 100 * S }, 10 * S, 'age'],
+    ['a 15 s old job: still twice the floor', { now: 15 * S, ageMs: 15 * S }, 2 * S, 'age'],
+    ['an hour-old job: maxIntervalMs', { now: 3600 * S, ageMs: 3600 * S }, 30 * S, 'age'],
+    ['40 s before the end: half of what is left', { now: 100 * S, ageMs: 100 * S, prediction }, 20 * S, 'approach'],
+    ['8 s before the end: half of it', { now: 132 * S, ageMs: 132 * S, prediction }, 4 * S, 'approach'],
+    ['inside the 3 s window: the floor', { now: 138 * S, ageMs: 138 * S, prediction }, S, 'floor'],
+    ['just past the end, inside the window', { now: 142 * S, ageMs: 142 * S, prediction }, S, 'floor'],
+    ['20 s overdue: a tenth of it', { now: 160 * S, ageMs: 160 * S, prediction }, 2 * S, 'overdue'],
+    ['200 s overdue: a tenth, up to maxIntervalMs', { now: 340 * S, ageMs: 340 * S, prediction }, 20 * S, 'overdue'],
+    [
+      'a young job far from its predicted end: at most 5 * 0.1 * age',
+      { now: 10 * S, ageMs: 10 * S, prediction: { ...prediction, endsAt: 1000 * S } },
+      5 * S,
+      'age',
+    ],
+  ] as const)('should wait for %s', (_, input, delayMs, delaySource) => {
+    expect(computeNextDelay({ unchanged: 0, ...input }, { random: zero })).toEqual({ delayMs, delaySource });
+  });
+
+  it('should poll a long run tightly (0.2% of it) in the window around its end', () => {
+    const hour = { endsAt: 3600 * S, runMs: 3600 * S, itemMs: 30 * S };
+    expect(
+      computeNextDelay({ now: 3590 * S, unchanged: 0, ageMs: 3590 * S, prediction: hour }, { random: zero }),
+    ).toEqual({ delayMs: 7200, delaySource: 'window' });
+    // The window is 3% of the run (108 s) on each side: 200 s before the end is still the approach.
+    expect(
+      computeNextDelay({ now: 3400 * S, unchanged: 0, ageMs: 3400 * S, prediction: hour }, { random: zero }),
+    ).toEqual({ delayMs: 30 * S, delaySource: 'approach' });
+  });
+
+  it('should widen the window to one item: the end is not known more precisely', () => {
+    const slow = { endsAt: 140 * S, runMs: 100 * S, itemMs: 10 * S };
+    expect(
+      computeNextDelay({ now: 131 * S, unchanged: 0, ageMs: 131 * S, prediction: slow }, { random: zero }).delaySource,
+    ).toBe('floor');
+  });
+
+  it('should shorten delays by up to 10% at random so jobs started together drift apart', () => {
+    const input = { now: 100 * S, unchanged: 0, ageMs: 100 * S };
+    expect(computeNextDelay(input, { random: () => 0.5 }).delayMs).toBe(9500);
+    expect(computeNextDelay(input, { random: almostOne }).delayMs).toBe(9000);
+  });
+
+  it.each([
+    ['eager', 5 * S],
+    ['balanced', 10 * S],
+    ['frugal', 25 * S],
+    [0.2, 20 * S],
+  ] as const)('should map staleness %s onto the share of the age', (staleness, delayMs) => {
+    expect(computeNextDelay({ now: 100 * S, unchanged: 0, ageMs: 100 * S }, { staleness, random: zero }).delayMs).toBe(
+      delayMs,
+    );
+  });
+
+  it('should back off failed polls exponentially above the age rule, and let the age rule win when it is longer', () => {
+    const young = { now: 0, unchanged: 0, ageMs: 0 };
+    const delays = [1, 2, 3, 4, 5].map((errors) => computeNextDelay({ ...young, errors }, { random: almostOne }));
+    // The age rule gives 1.8 s (2 s less 10% jitter); the backoff is 1, 2, 4, 8, 16 s.
+    expect(delays.map((d) => d.delayMs)).toEqual([1800, 2000, 4000, 8000, 16_000]);
+    expect(delays.map((d) => d.delaySource)).toEqual(['age', 'backoff', 'backoff', 'backoff', 'backoff']);
+    expect(computeNextDelay({ now: 0, unchanged: 0, ageMs: 600 * S, errors: 2 }, { random: zero })).toEqual({
+      delayMs: 30 * S,
+      delaySource: 'age',
+    });
+  });
+
+  it('should let a server hint win over the estimate, and the deadline cut both', () => {
+    const input = { now: 100 * S, unchanged: 0, ageMs: 100 * S, prediction };
+    expect(computeNextDelay({ ...input, retryAfterMs: 60 * S }, { random: zero })).toEqual({
+      delayMs: 60 * S,
+      delaySource: 'server',
+    });
+    expect(computeNextDelay({ ...input, deadline: 105 * S }, { random: zero })).toEqual({
+      delayMs: 5 * S,
+      delaySource: 'deadline',
+    });
+  });
+
+  it('should fall back to the age rule for a prediction that is not a number', () => {
+    for (const bad of [
+      { endsAt: Number.NaN, runMs: 1, itemMs: 1 },
+      { endsAt: Number.POSITIVE_INFINITY, runMs: 1, itemMs: 1 },
+      { endsAt: 5, runMs: Number.NaN, itemMs: 1 },
+      { endsAt: 5, runMs: 1, itemMs: -1 },
+    ]) {
+      expect(
+        computeNextDelay({ now: 100 * S, unchanged: 0, ageMs: 100 * S, prediction: bad }, { random: zero }),
+      ).toEqual({
+        delayMs: 10 * S,
+        delaySource: 'age',
+      });
+    }
+  });
+
+  it('should treat a random() outside [0, 1] as no jitter rather than a NaN or negative delay', () => {
+    for (const random of [() => Number.NaN, () => -3, () => 7]) {
+      expect(computeNextDelay({ now: 100 * S, unchanged: 0, ageMs: 100 * S }, { random })).toEqual({
+        delayMs: 10 * S,
+        delaySource: 'age',
+      });
+      expect(computeNextDelay({ now: 0, unchanged: 3 }, { strategy: 'backoff', random })).toEqual({
+        delayMs: 1000,
+        delaySource: 'floor',
+      });
+    }
+  });
+});
+
+describe('computeNextDelay, eta properties', () => {
+  const finiteOrNot = fc.oneof(
+    fc.double({ min: -1e13, max: 1e13, noNaN: true }),
+    fc.constantFrom(Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY),
+  );
+  const options = fc.record({
+    minIntervalMs: fc.integer({ min: 1, max: 10_000 }),
+    span: fc.integer({ min: 0, max: 600_000 }),
+    staleness: fc.double({ min: 0.001, max: 10, noNaN: true }),
+    r: fc.double({ min: 0, max: 1, maxExcluded: true, noNaN: true }),
+  });
+  const moment = fc.record({
+    now: fc.integer({ min: 0, max: 10 ** 12 }),
+    ageMs: fc.oneof(fc.integer({ min: 0, max: 10 ** 10 }), finiteOrNot),
+    prediction: fc.option(fc.record({ endsAt: finiteOrNot, runMs: finiteOrNot, itemMs: finiteOrNot }), {
+      nil: undefined,
+    }),
+  });
+
+  it('should keep every delay in [minIntervalMs, maxIntervalMs] and within the latency guarantee, whatever the estimate', () => {
+    fc.assert(
+      fc.property(options, moment, ({ minIntervalMs, span, staleness, r }, input) => {
+        const maxIntervalMs = minIntervalMs + span;
+        const { delayMs } = computeNextDelay(
+          { ...input, unchanged: 0 },
+          { minIntervalMs, maxIntervalMs, staleness, random: () => r },
+        );
+        expect(Number.isInteger(delayMs)).toBe(true);
+        expect(delayMs).toBeGreaterThanOrEqual(minIntervalMs);
+        expect(delayMs).toBeLessThanOrEqual(maxIntervalMs);
+        // The guarantee: within max(2 * floor, min(5 * r * age, max)) of any moment the job may end.
+        const age = Number.isFinite(input.ageMs) && input.ageMs > 0 ? input.ageMs : 0;
+        const bound = Math.max(2 * minIntervalMs, Math.min(5 * staleness * age, maxIntervalMs));
+        expect(delayMs).toBeLessThanOrEqual(Math.ceil(bound));
+      }),
+    );
+  });
+});

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createSnapshot } from '../src/client-kit/index.js';
-import { AbortError, type JobSource, RateLimitError, ValidationError } from '../src/index.js';
+import { AbortError, type JobSource, type PollEvent, RateLimitError, ValidationError } from '../src/index.js';
 import { createJobScheduler } from '../src/scheduler.js';
 import { type FakeSource, fakeSource, type Step, track } from './helpers.js';
 
@@ -192,6 +192,129 @@ describe('createJobScheduler rate limits', () => {
     expect(other.calls.map((c) => c.at)).toEqual([2000]);
     await scheduler.close();
   });
+});
+
+describe('createJobScheduler: the delay a watch reports is the delay applied', () => {
+  /** Provider `fake`: a1's poll at 1000 gets a 429 with Retry-After 11 s; a2's requests take 200 ms. */
+  function pausedProvider() {
+    const a = fakeSource([running]);
+    const fetchA = a.fetchSnapshot.bind(a);
+    a.fetchSnapshot = async (id, context) => {
+      if (id === 'a1' && context.now() === 1000) {
+        a.calls.push({ at: context.now(), id, signal: context.signal });
+        throw new RateLimitError({ status: 429, retryAfterMs: 11_000 });
+      }
+      if (id === 'a2') await new Promise((resolve) => setTimeout(resolve, 200));
+      return fetchA(id, context);
+    };
+    return a;
+  }
+
+  it("should report a sibling's 429 pause as the delay ('rate-limit') when the pause began before the poll settled", async () => {
+    const a = pausedProvider();
+    const scheduler = createJobScheduler(backoff);
+    const events: PollEvent[] = [];
+    scheduler.watch(a, 'a1');
+    await vi.advanceTimersByTimeAsync(900);
+    // a2's first poll is in flight (900 -> 1100) when a1's 429 arrives at 1000.
+    scheduler.watch(a, 'a2', { onPoll: (e) => events.push(e) });
+    await vi.advanceTimersByTimeAsync(13_000);
+    expect(events[0]).toMatchObject({ at: 900, durationMs: 200, delayMs: 10_900, delaySource: 'rate-limit' });
+    // (a2's calls are recorded when its 200 ms requests are answered.)
+    const a2 = a.calls.filter((c) => c.id === 'a2').map((c) => c.at);
+    expect(a2.slice(0, 2)).toEqual([1100, 12_200]);
+    expect(events[1]).toMatchObject({ at: 12_000 });
+    expect(events[1]?.heldMs).toBeUndefined();
+    await scheduler.close();
+  });
+
+  it("should report a hold that began after the poll settled on the next event (heldMs, heldBy 'rate-limit')", async () => {
+    const a = pausedProvider();
+    const scheduler = createJobScheduler(backoff);
+    const events: PollEvent[] = [];
+    scheduler.watch(a, 'a1');
+    await vi.advanceTimersByTimeAsync(300);
+    // a2 polls at 300 (settles at 500) and is told 1000 ms; at 1000 the provider is paused until 12 000.
+    scheduler.watch(a, 'a2', { onPoll: (e) => events.push(e) });
+    await vi.advanceTimersByTimeAsync(13_000);
+    expect(events[0]).toMatchObject({ at: 300, delayMs: 1000, delaySource: 'backoff' });
+    expect(events[1]).toMatchObject({ at: 12_000, heldMs: 10_500, heldBy: 'rate-limit' });
+    await scheduler.close();
+  });
+
+  it("should report the wait for the provider's request budget ('budget') when the budget binds", async () => {
+    const source = fakeSource([running]);
+    const scheduler = createJobScheduler({ ...backoff, perProvider: { fake: { requestsPerSecond: 1 } } });
+    const events = new Map<string, PollEvent[]>();
+    for (const id of ['j1', 'j2', 'j3']) {
+      events.set(id, []);
+      scheduler.watch(source, id, { onPoll: (e) => events.get(id)?.push(e) });
+    }
+    await vi.advanceTimersByTimeAsync(20_000);
+    for (const [id, list] of events) {
+      const times = source.calls.filter((c) => c.id === id).map((c) => c.at);
+      // Every reported delay is the time to this job's next request.
+      list.slice(0, times.length - 1).forEach((e, i) => {
+        expect(e.at + (e.delayMs ?? Number.NaN)).toBe(times[i + 1]);
+      });
+    }
+    const all = [...events.values()].flat();
+    expect(all.some((e) => e.delaySource === 'budget')).toBe(true);
+    await scheduler.close();
+  });
+});
+
+describe('createJobScheduler budgets count HTTP requests, not polls', () => {
+  /** A source whose every poll sends two requests (as a Supermetrics batch poll does). */
+  function twoRequestSource(latencyMs: number) {
+    const made = slowSource('two', latencyMs, 99);
+    const source: JobSource<null> = { ...made.source, requestsPerPoll: 2 };
+    return { source, stats: made.stats };
+  }
+
+  it('should keep maxConcurrent requests in flight, counting each poll as its requestsPerPoll', async () => {
+    const { source, stats } = twoRequestSource(100);
+    const scheduler = createJobScheduler({ maxConcurrent: 4 });
+    for (const id of ['a', 'b', 'c', 'd', 'e']) scheduler.watch(source, id);
+    expect(scheduler.stats().inFlight).toBe(4);
+    await vi.advanceTimersByTimeAsync(1);
+    // Two polls in flight: four requests.
+    expect(stats.inFlight).toBe(2);
+    await vi.advanceTimersByTimeAsync(5000);
+    expect(stats.maxInFlight).toBe(2);
+    await scheduler.close();
+  });
+
+  it('should hold a provider to requestsPerSecond requests, not polls', async () => {
+    const { source, stats } = twoRequestSource(1);
+    const scheduler = createJobScheduler({ ...backoff, perProvider: { two: { requestsPerSecond: 10 } } });
+    for (const id of Array.from({ length: 40 }, (_, i) => `j${i}`)) scheduler.watch(source, id);
+    await vi.advanceTimersByTimeAsync(10_000);
+    // 10 requests a second are 5 polls a second (2 requests each): about 50 polls in 10 s.
+    expect(stats.calls).toBeGreaterThanOrEqual(45);
+    expect(stats.calls).toBeLessThanOrEqual(51);
+    await scheduler.close();
+  });
+
+  it('should always let one poll through an idle provider even when it costs more than maxConcurrent', async () => {
+    const { source } = twoRequestSource(10);
+    const scheduler = createJobScheduler({ perProvider: { two: { maxConcurrent: 1 } } });
+    scheduler.watch(source, 'a');
+    expect(scheduler.stats().inFlight).toBe(2);
+    await scheduler.close();
+  });
+
+  it.each([0, -1, 1.5, Number.NaN])(
+    'should reject a source with requestsPerPoll %s before any request',
+    async (cost) => {
+      const { source, stats } = twoRequestSource(1);
+      const scheduler = createJobScheduler();
+      const watch = scheduler.watch({ ...source, requestsPerPoll: cost }, 'a');
+      await expect(watch.done).rejects.toMatchObject({ name: 'ValidationError', field: 'source.requestsPerPoll' });
+      expect(stats.calls).toBe(0);
+      await scheduler.close();
+    },
+  );
 });
 
 describe('createJobScheduler dedupe', () => {

@@ -5,7 +5,7 @@ import type { EndPrediction } from '../schedule.js';
  * Where a running job's count was measured: the first point (when it was first seen running) and
  * the last point where the count changed. The rate is measured between the two, over the whole run,
  * so one poll landing just after a change does not swing it. A change seen by a poll happened
- * somewhere since the poll before, so it is placed halfway between the two.
+ * somewhere since the poll before, so it is placed where it most likely happened (see `track`).
  */
 export interface CountPoints {
   t0: number;
@@ -37,14 +37,16 @@ export function track(
 ): CountPoints | undefined {
   const c = counts(snapshot);
   if (!c) return undefined;
+  // The last of `moved` items seen done since the previous look finished in its last 1/moved
+  // share, on average halfway through it: halfway between the looks for one item, about now for many.
+  const when = (moved: number) =>
+    seenAt !== undefined && seenAt < now ? now - (now - seenAt) / (2 * Math.max(1, moved)) : now;
   if (!points || c.done < points.c1) {
-    // Seen running with nothing done yet: it started since the previous look, halfway on average.
-    const t = c.done === 0 && seenAt !== undefined && seenAt < now ? (seenAt + now) / 2 : now;
+    const t = when(c.done);
     return { t0: t, c0: c.done, t1: t, c1: c.done, n: 1 };
   }
   if (c.done === points.c1) return points;
-  const t = seenAt !== undefined && seenAt >= points.t1 ? (seenAt + now) / 2 : now;
-  return { ...points, t1: t, c1: c.done, n: points.n + 1 };
+  return { ...points, t1: Math.max(points.t1, when(c.done - points.c1)), c1: c.done, n: points.n + 1 };
 }
 
 /**

@@ -86,6 +86,9 @@ export class Loop<TRaw> implements ViewHost<TRaw> {
   #sleepSource: DelaySource | null = null;
   /** The last poll was rate limited: its backoff holds even when a notification arrives. */
   #limited = false;
+  /** When the next poll was due as last reported, and why a host held it past that, if it did. */
+  #reportedAt = Number.NEGATIVE_INFINITY;
+  #heldBy: 'rate-limit' | 'budget' | undefined;
 
   constructor(
     readonly host: LoopHost,
@@ -142,6 +145,11 @@ export class Loop<TRaw> implements ViewHost<TRaw> {
     this.host.due(this as Loop<unknown>);
   }
 
+  /** The host keeps a due poll waiting (for `why`): the next event reports how long. */
+  held(why: 'rate-limit' | 'budget'): void {
+    this.#heldBy = why;
+  }
+
   /** Clears the sleep timer; the loop then waits for `schedule`. */
   #clearTimer(): void {
     this.clock.clearTimeout(this.timer);
@@ -163,6 +171,10 @@ export class Loop<TRaw> implements ViewHost<TRaw> {
   async run(hooks?: RunHooks): Promise<void> {
     this.#phase = 'polling';
     const at = this.clock.now();
+    // Waiting in the host's queue for a free request slot is a hold too.
+    const heldMs = at - this.#reportedAt;
+    const heldBy = heldMs > 0 ? this.#heldBy : undefined;
+    this.#heldBy = undefined;
     this.#lastPollAt = at;
     this.#noticesAtPoll = this.#notices;
     this.#notifiedPoll = this.#woken;
@@ -174,10 +186,15 @@ export class Loop<TRaw> implements ViewHost<TRaw> {
       hooks?.received();
     }
     // The loop may have ended while the request was in flight (stop, abort, close).
-    if ((this.#phase as Phase) !== 'ended') this.#settle(input, at, hooks);
+    if ((this.#phase as Phase) !== 'ended') this.#settle(input, at, hooks, heldBy && { heldMs, heldBy });
   }
 
-  #settle(input: PollInput<TRaw>, at: number, hooks: RunHooks | undefined): void {
+  #settle(
+    input: PollInput<TRaw>,
+    at: number,
+    hooks: RunHooks | undefined,
+    wait: { heldMs: number; heldBy: 'rate-limit' | 'budget' } | undefined,
+  ): void {
     const now = this.clock.now();
     const out = advance(this.state, input, this.policy, now, this.snapshot);
     this.state = out.state;
@@ -189,6 +206,7 @@ export class Loop<TRaw> implements ViewHost<TRaw> {
     const held = delay && this.host.hold?.(this as Loop<unknown>, now + delay.delayMs, now);
     if (held) delay = { delayMs: held.at - now, delaySource: held.source };
     if (delay) out.state.nextPollAt = now + delay.delayMs;
+    this.#reportedAt = delay ? out.state.nextPollAt : Number.NEGATIVE_INFINITY;
     this.#sleepSource = delay?.delaySource ?? null;
     // A resumed watch delivers its first snapshot even when the handle says nothing changed.
     if (out.snapshot && (out.changed || !this.snapshot)) this.#deliver(out.snapshot);
@@ -200,6 +218,7 @@ export class Loop<TRaw> implements ViewHost<TRaw> {
       delaySource: delay?.delaySource ?? null,
     };
     if (this.#notifiedPoll) event.notified = true;
+    if (wait) Object.assign(event, wait);
     const error = input.ok ? undefined : input.error;
     const httpStatus = input.ok
       ? input.hints.httpStatus
