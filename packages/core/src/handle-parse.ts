@@ -21,16 +21,7 @@ const FIELDS: Record<keyof JobHandle, (value: unknown) => boolean> = {
   sig: (x) => x === undefined || typeof x === 'string',
   fraction: (x) => x === undefined || (typeof x === 'number' && x >= 0 && x <= 1),
   origin: (x) => x === undefined || Number.isFinite(x),
-  seen: (x) => x === undefined || Number.isFinite(x),
-  eta: (x) =>
-    x === undefined ||
-    (Array.isArray(x) &&
-      x.length === 5 &&
-      x.every((n) => Number.isFinite(n)) &&
-      x[1] >= 0 &&
-      x[3] >= 0 &&
-      isCount(x[4]) &&
-      x[4] >= 1),
+  eta: (x) => x === undefined || (Array.isArray(x) && x.length === 6 && x.every(Number.isFinite) && isCount(x[5])),
 };
 
 function isCount(x: unknown): boolean {
@@ -91,14 +82,7 @@ export function stateFromHandle(h: JobHandle): PollState {
     sig: h.sig,
     fraction: h.fraction ?? null,
     origin: h.origin ?? h.startedAt,
-    seenAt: h.seen === undefined ? undefined : h.startedAt + h.seen,
-    points: h.eta && {
-      t0: h.startedAt + h.eta[0],
-      c0: h.eta[1],
-      t1: h.startedAt + h.eta[2],
-      c1: h.eta[3],
-      n: h.eta[4],
-    },
+    eta: h.eta?.map((x, i) => (i < 2 || i === 3 ? x + h.startedAt : x)) as JobHandle['eta'],
   };
 }
 

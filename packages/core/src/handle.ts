@@ -36,13 +36,12 @@ export interface JobHandle {
   fraction?: number;
   /** Where the job's age counts from, when the provider said it was created before `startedAt`. Defaults to `startedAt`. */
   origin?: number;
-  /** When the last snapshot was seen, in ms after `startedAt`. Defaults to none. */
-  seen?: number;
   /**
-   * Where the running job's count changed, so the estimate of its end survives a `pollOnce` round
-   * trip: `[t0, c0, t1, c1, n]`, times in ms after `startedAt`. Defaults to none.
+   * What the estimate of the job's end is made from, so it survives a `pollOnce` round trip:
+   * `[seenAt, t0, c0, t1, c1, n]`, when the last snapshot was seen and where the running job's
+   * count changed (`n` points), times in ms after `startedAt`. Defaults to none.
    */
-  eta?: [t0: number, c0: number, t1: number, c1: number, n: number];
+  eta?: [seenAt: number, t0: number, c0: number, t1: number, c1: number, n: number];
 }
 
 /** What a handle must match: a source, or its provider and kind. */
@@ -68,9 +67,7 @@ export function handleFromState(owner: HandleOwner, id: string, s: PollState): J
   if (s.sig !== undefined) handle.sig = s.sig;
   if (s.fraction !== null) handle.fraction = s.fraction;
   if (s.origin !== s.startedAt) handle.origin = s.origin;
-  const at = (t: number) => Math.round(t - s.startedAt);
-  if (s.seenAt !== undefined) handle.seen = at(s.seenAt);
-  const p = s.points;
-  if (p) handle.eta = [at(p.t0), p.c0, at(p.t1), p.c1, p.n];
+  // Times (seenAt, t0, t1) relative to startedAt, in whole ms.
+  if (s.eta) handle.eta = s.eta.map((x, i) => (i < 2 || i === 3 ? Math.round(x - s.startedAt) : x)) as typeof s.eta;
   return handle;
 }

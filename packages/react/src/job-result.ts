@@ -28,6 +28,7 @@ export function toJobResult<TRaw>(
     snapshot,
     status: snapshot?.status,
     progress: snapshot?.progress,
+    estimate: snapshot?.estimate,
     isTerminal: snapshot?.isTerminal ?? false,
     error,
     isLoading,

@@ -1,4 +1,4 @@
-import type { JobProgress, JobSnapshot, JobStatus } from '@batchwatch/core';
+import type { JobEstimate, JobProgress, JobSnapshot, JobStatus } from '@batchwatch/core';
 import type { QueryClient } from '@tanstack/react-query';
 import type { JobQueryOptions } from './query-options.js';
 
@@ -20,6 +20,11 @@ export interface JobResult<TRaw> {
   readonly status: JobStatus | undefined;
   /** `snapshot.progress`, or `undefined` before the first snapshot. `fraction` never goes backwards. */
   readonly progress: JobProgress | undefined;
+  /**
+   * `snapshot.estimate`: when the running job will probably end (`endsAt`, `remainingMs`,
+   * `itemsPerSecond`, `confidence`), or `undefined` while there is none (queued, no counts yet, ended).
+   */
+  readonly estimate: JobEstimate | undefined;
   /** Whether the job reached `succeeded`, `partially_succeeded`, `failed` or `cancelled`. Polling has stopped. */
   readonly isTerminal: boolean;
   /**

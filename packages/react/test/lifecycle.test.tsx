@@ -46,6 +46,36 @@ const supermetrics = () => supermetricsQueryStatus(createSupermetricsClient({ ap
 const reads = (id: string) =>
   mock.requests.filter((r) => r.path.includes(id) && r.method === 'GET').map((r) => [r.at - T0, r.status]);
 
+describe('estimate', () => {
+  it("should expose the running job's predicted end on the default (ETA-aware) schedule, and drop it at the end", async () => {
+    // 100 items over 60 s of running, polled on the default schedule.
+    const id = mock.addJob('runflow', 'batch', {
+      phases: [
+        { state: 'queued', ms: 2000 },
+        { state: 'running', ms: 60_000, progress: [0, 1] },
+      ],
+      total: 100,
+    });
+    const { result } = renderHook(() => useBatch(runflow(), id, { random: () => 0 }), {
+      wrapper: wrapper(newClient()),
+    });
+    await settle();
+    expect(result.current.estimate).toBeUndefined();
+    const estimates: { at: number; endsAt: number; confidence: string }[] = [];
+    for (let t = 0; t < 70_000 && !result.current.isTerminal; t += 500) {
+      await advance(500);
+      const e = result.current.estimate;
+      if (e) estimates.push({ at: Date.now() - T0, endsAt: e.endsAt - T0, confidence: e.confidence });
+    }
+    expect(result.current.status).toBe('succeeded');
+    expect(result.current.estimate).toBeUndefined();
+    expect(estimates.length).toBeGreaterThan(0);
+    // The last estimate before the end is within 3 s of the real end (62 s).
+    expect(Math.abs((estimates.at(-1)?.endsAt ?? 0) - 62_000)).toBeLessThan(3000);
+    expect(estimates.at(-1)?.confidence).not.toBe('low');
+  });
+});
+
 describe('lifecycle', () => {
   it.each([
     ['succeeded', 'succeeded'],

@@ -23,10 +23,8 @@ export interface PollState {
   sig: string | undefined;
   /** The largest progress fraction reported so far. */
   fraction: number | null;
-  /** When the last snapshot was seen (a poll that failed does not count). */
-  seenAt?: number | undefined;
-  /** Where the running job's count changed, for the estimate of its end. */
-  points?: CountPoints | undefined;
+  /** When the last snapshot was seen and where the running job's count changed, for the estimate of its end. */
+  eta?: CountPoints | undefined;
 }
 
 /** What one poll produced. */
@@ -121,10 +119,10 @@ export function advance<TRaw>(
     state.unchanged = changed ? 0 : prev.unchanged + 1;
     state.errors = 0;
     retryAfterMs = input.hints.retryAfterMs;
-    const created = createdAt(snapshot, now);
-    if (created !== undefined && created < state.origin) state.origin = created;
-    state.points = track(prev.points, snapshot, prev.seenAt, now);
-    state.seenAt = now;
+    // A job the provider says it created earlier is that much older (never a time in the future).
+    const created = createdAt(snapshot);
+    if (created < state.origin && created <= now) state.origin = created;
+    state.eta = track(prev.eta, snapshot, now);
     if (snapshot.isTerminal) return { state, snapshot, changed, done: true, delay: null };
   } else {
     state.unchanged = prev.unchanged + 1;
@@ -140,7 +138,7 @@ export function advance<TRaw>(
   if (state.deadline !== null && now >= state.deadline) {
     return { ...base, done: true, error: timeoutError(state, snapshot ?? last, pollError), delay: null };
   }
-  const ahead = predict(state.points, snapshot ?? last);
+  const ahead = predict(state.eta, snapshot ?? last);
   if (snapshot) {
     if (ahead) snapshot.estimate = ahead.estimate;
     else delete snapshot.estimate;
