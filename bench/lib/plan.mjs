@@ -72,6 +72,68 @@ export function makePollingPlan({
   return plan;
 }
 
+/**
+ * The job populations of the schedule comparison (issue: "poll when the job will end"), each built
+ * from the same seeded job set so every strategy and population sees the same jobs:
+ * - `mix`: the set above as it is (hints, the 429 burst, provider budgets);
+ * - `steady`: the same jobs without hints or burst: progress rises steadily to the end;
+ * - `bursty`: progress in a few bursts with stalls between them, and one job in eight failing
+ *   early (at 20-60% of its planned run);
+ * - `noProgress`: running jobs whose counts never move until they end;
+ * - `long`: jobs of 10 to 60 minutes (queued 10-60 s) with steady progress, submitted over 5 minutes.
+ * Returns the jobs with `phases` (scripted ms) ready for {@link scriptFor}.
+ */
+export function makePopulation(name, { seed = 8, jobs = 200, spanMs = 120_000, maxRunMs = 150_000, ...rest } = {}) {
+  const base = makePollingPlan({ seed, jobs, spanMs, maxRunMs, ...rest });
+  const rng = mulberry32(seed * 31 + name.length);
+  const plain = base.map(({ hint, burst, ...job }) => job);
+  const running = (ms, progress) => ({ state: 'running', ms, progress });
+  switch (name) {
+    case 'mix':
+      return base;
+    case 'steady':
+      return plain;
+    case 'noProgress':
+      return plain.map((job) => ({
+        ...job,
+        phases: [{ state: 'queued', ms: job.queuedMs }, running(job.runningMs, 0)],
+      }));
+    case 'bursty':
+      return plain.map((job) => {
+        const early = rng() < 0.125 ? 0.2 + rng() * 0.4 : 1;
+        const runningMs = Math.max(1000, Math.round(job.runningMs * early));
+        // 2 to 5 bursts, each a tenth of its slot, then a stall; the last burst reaches the level the job ends at.
+        const bursts = 2 + Math.floor(rng() * 4);
+        const slot = runningMs / bursts;
+        const phases = [{ state: 'queued', ms: job.queuedMs }];
+        for (let b = 0; b < bursts; b++) {
+          const [from, to] = [(b / bursts) * early, ((b + 1) / bursts) * early];
+          phases.push(running(Math.round(slot * 0.1), [from, to]), running(Math.round(slot * 0.9), to));
+        }
+        return {
+          ...job,
+          runningMs,
+          endMs: job.queuedMs + phases.slice(1).reduce((sum, ph) => sum + ph.ms, 0),
+          end: early < 1 ? 'failed' : job.end,
+          phases,
+        };
+      });
+    case 'long': {
+      const longRng = mulberry32(seed * 7);
+      return plain
+        .map((job) => {
+          const queuedMs = Math.round(10_000 + longRng() * 50_000);
+          const runningMs = Math.round(logUniform(longRng, 600_000, 3_600_000));
+          const startMs = Math.round(longRng() * 300_000);
+          return { ...job, startMs, queuedMs, runningMs, endMs: queuedMs + runningMs, end: 'succeeded' };
+        })
+        .sort((a, b) => a.startMs - b.startMs || a.index - b.index);
+    }
+    default:
+      throw new Error(`unknown population ${name}`);
+  }
+}
+
 // A rate-limit episode lasts 95% of the Retry-After it announces: a client that waits what it was
 // told is never refused again, even when its timer fires a millisecond early.
 const WINDOW_SHARE = 0.95;
@@ -93,7 +155,7 @@ export function scriptFor(job, speed, t0) {
     });
   }
   return {
-    phases: [
+    phases: job.phases ?? [
       { state: 'queued', ms: job.queuedMs },
       { state: 'running', ms: job.runningMs, progress: [0, 1] },
     ],

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { mean, median, mulberry32, percentile, ratio } from '../lib/common.mjs';
-import { makePollingPlan, PROVIDER_BUDGETS, scriptFor } from '../lib/plan.mjs';
+import { makePollingPlan, makePopulation, PROVIDER_BUDGETS, scriptFor } from '../lib/plan.mjs';
 import { goalRows, renderReport } from '../lib/report.mjs';
+import { pollingSvg } from '../lib/svg.mjs';
 import fixture from './fixtures/results.json' with { type: 'json' };
 
 describe('statistics', () => {
@@ -63,6 +64,59 @@ describe('the polling job set', () => {
   });
 });
 
+describe('the job populations', () => {
+  const names = ['mix', 'steady', 'bursty', 'noProgress', 'long'];
+
+  it('should build every population from the same seeded jobs', () => {
+    const mix = makePopulation('mix');
+    expect(mix).toEqual(makePollingPlan());
+    for (const name of names) {
+      const jobs = makePopulation(name);
+      expect(jobs).toHaveLength(200);
+      expect(makePopulation(name)).toEqual(jobs);
+      expect(new Set(jobs.map((j) => j.provider))).toEqual(new Set(mix.map((j) => j.provider)));
+    }
+  });
+
+  it('should give each population its shape', () => {
+    expect(makePopulation('steady').some((j) => j.hint || j.burst)).toBe(false);
+    for (const job of makePopulation('noProgress')) {
+      expect(job.phases.at(-1)).toEqual({ state: 'running', ms: job.runningMs, progress: 0 });
+    }
+    const bursty = makePopulation('bursty');
+    expect(bursty.filter((j) => j.end === 'failed').length).toBeGreaterThan(
+      makePopulation('steady').filter((j) => j.end === 'failed').length,
+    );
+    for (const job of bursty) {
+      const ms = job.phases.reduce((sum, phase) => sum + phase.ms, 0);
+      expect(ms).toBe(job.endMs);
+      expect(job.phases.some((phase) => typeof phase.progress === 'number')).toBe(true);
+    }
+    for (const job of makePopulation('long')) {
+      expect(job.runningMs).toBeGreaterThanOrEqual(600_000);
+      expect(job.runningMs).toBeLessThanOrEqual(3_600_000);
+    }
+    expect(() => makePopulation('nope')).toThrow('unknown population');
+  });
+
+  it('should play the phases a population gives', () => {
+    const job = makePopulation('noProgress')[0];
+    expect(scriptFor(job, 4, 0).phases).toBe(job.phases);
+  });
+});
+
+describe('the polling picture', () => {
+  it('should draw one panel per population with a point per strategy, the oracle as a square', () => {
+    const svg = pollingSvg(fixture.results.polling.populations);
+    expect(svg.startsWith('<svg')).toBe(true);
+    for (const pop of fixture.results.polling.populations) {
+      expect(svg).toContain(pop.label);
+      for (const st of pop.strategies) expect(svg).toContain(`<title>${st.label.replace(/&/g, '&amp;')}:`);
+    }
+    expect(svg.match(/<rect x=/g)?.length).toBeGreaterThanOrEqual(fixture.results.polling.populations.length);
+  });
+});
+
 describe('scriptFor', () => {
   const plan = makePollingPlan();
   const burstJob = plan.find((j) => j.burst);
@@ -87,7 +141,7 @@ describe('scriptFor', () => {
   });
 
   it('should play queued, then running with rising progress, then the planned end', () => {
-    const job = plan.find((j) => !j.burst);
+    const job = plan.find((j) => !j.burst && !j.phases);
     const script = scriptFor(job, 4, 0);
     expect(script.phases).toEqual([
       { state: 'queued', ms: job.queuedMs },
