@@ -95,7 +95,7 @@ function panel(pop, ox, oy) {
     const mark =
       s.key === 'oracle'
         ? `<rect x="${cx - 4}" y="${cy - 4}" width="8" height="8" fill="${color}"/>`
-        : `<circle cx="${cx}" cy="${cy}" r="${s.key.startsWith('eta') ? 5.5 : 4}" fill="${color}"${s.key.endsWith('Budget') ? ' fill-opacity="0.45" stroke="' + color + '"' : ''}/>`;
+        : `<circle cx="${cx}" cy="${cy}" r="${s.key.startsWith('eta') ? 5.5 : 4}" fill="${color}"${s.key.endsWith('Budget') ? ` fill-opacity="0.45" stroke="${color}"` : ''}/>`;
     const label = spot(cx, cy, s.short);
     parts.push(
       `<g>${mark}<title>${esc(`${s.label}: ${s.requestsPerJob} requests/job, p95 ${s.latencyP95Ms / 1000} s`)}</title></g>`,
@@ -113,6 +113,7 @@ export function pollingSvg(populations) {
   const height = rows * H + 30;
   const panels = populations.map((pop, i) => panel(pop, (i % cols) * W, 30 + Math.floor(i / cols) * H));
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="11">
+<title>batchwatch polling benchmark: requests per job against p95 detection latency, per job population</title>
 <rect width="${width}" height="${height}" fill="#fff"/>
 <text x="${width / 2}" y="20" text-anchor="middle" font-size="14" font-weight="bold">Requests per job vs p95 detection latency, per job population (down and left is better; the square is the oracle)</text>
 ${panels.join('\n')}
