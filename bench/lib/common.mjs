@@ -28,17 +28,8 @@ export function emit(args, result) {
 /** Progress lines go to stderr, so stdout stays machine-readable. */
 export const log = (...parts) => process.stderr.write(`${parts.join(' ')}\n`);
 
-/** A seeded PRNG (mulberry32): the same seed gives the same job set on every run. */
-export function mulberry32(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A seeded PRNG: the same seed gives the same job set on every run (the mock kit's own generator). */
+export { seededRandom as mulberry32 } from '@batchwatch/msw';
 
 /** The `p`-th percentile (0..100) of `values`, by linear interpolation; `null` for no values. */
 export function percentile(values, p) {

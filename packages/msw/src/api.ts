@@ -14,6 +14,7 @@ export {
   PRODUCTION_BASES,
 } from './engine.js';
 export type { ProviderOptions } from './providers/shared.js';
+export { type Random, seededRandom } from './random.js';
 export {
   type Fault,
   type FaultKind,

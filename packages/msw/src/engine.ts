@@ -15,7 +15,7 @@ import {
   type RouteRequest,
 } from './providers/shared.js';
 import { supermetrics } from './providers/supermetrics.js';
-import { hash, mulberry32, type Random, token } from './random.js';
+import { hash, type Random, seededRandom, token } from './random.js';
 import {
   advance,
   type Fault,
@@ -520,8 +520,8 @@ export function createMockProviders(options: MockProvidersOptions = {}): MockPro
   };
 
   function reset(): void {
-    ids = mulberry32(seed);
-    requestIds = mulberry32(hash(seed, 'requests'));
+    ids = seededRandom(seed);
+    requestIds = seededRandom(hash(seed, 'requests'));
     jobs.clear();
     queued.clear();
     requests.length = 0;

@@ -3,8 +3,11 @@
 /** A pseudo-random source returning floats in `[0, 1)`. */
 export type Random = () => number;
 
-/** mulberry32: a tiny, fast 32-bit PRNG; good enough for mock data, never for secrets. */
-export function mulberry32(seed: number): Random {
+/**
+ * A seeded pseudo-random source (mulberry32): the same seed gives the same sequence of floats in
+ * `[0, 1)` on every run. Tiny and fast; good enough for mock data and benchmarks, never for secrets.
+ */
+export function seededRandom(seed: number): Random {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;
@@ -41,7 +44,7 @@ export function hashMore(state: number, text: string): number {
 
 /** A PRNG seeded from the parts, e.g. `derive(seed, jobId, index)`. */
 export function derive(...parts: Array<string | number>): Random {
-  return mulberry32(hash(...parts));
+  return seededRandom(hash(...parts));
 }
 
 const HEX = '0123456789abcdef';

@@ -9,7 +9,7 @@ import { type CountPoints, createdAt, predict, track } from './estimate.js';
 /** Where a job's polling stands. Everything a `JobHandle` carries, so polling can resume anywhere. */
 export interface PollState {
   startedAt: number;
-  /** Where the job's age counts from: when it was first seen, or earlier when the provider says it was created earlier. */
+  /** Where the job's age counts from: when it was first seen, or when the provider says it created it, if more than a second earlier. */
   origin: number;
   deadline: number | null;
   nextPollAt: number;
@@ -119,9 +119,10 @@ export function advance<TRaw>(
     state.unchanged = changed ? 0 : prev.unchanged + 1;
     state.errors = 0;
     retryAfterMs = input.hints.retryAfterMs;
-    // A job the provider says it created earlier is that much older (never a time in the future).
+    // A job the provider says it created well before it was first seen is that much older. Provider
+    // timestamps often have whole seconds (and clocks drift by some), so a second less is noise.
     const created = createdAt(snapshot);
-    if (created < state.origin && created <= now) state.origin = created;
+    if (created < state.origin - 1000 && created <= now) state.origin = created;
     state.eta = track(prev.eta, snapshot, now);
     if (snapshot.isTerminal) return { state, snapshot, changed, done: true, delay: null };
   } else {

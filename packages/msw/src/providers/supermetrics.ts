@@ -1,5 +1,5 @@
 import type { components } from '@batchwatch/supermetrics-client';
-import { derive, hash, hashMore, hex, int, mulberry32 } from '../random.js';
+import { derive, hash, hashMore, hex, int, seededRandom } from '../random.js';
 import {
   type EngineApi,
   intParam,
@@ -130,7 +130,7 @@ function rowsOf(
   const prefix = hash(seed, scheduleId, 'row', '');
   const out: Record<string, unknown>[] = [];
   for (let i = from; i < to; i++) {
-    const r = mulberry32(hashMore(prefix, String(i)));
+    const r = seededRandom(hashMore(prefix, String(i)));
     const sessions = int(r, 200, 4000);
     out.push({
       date: isoDay(createdAt - ((i % 3650) + 1) * DAY_MS),
