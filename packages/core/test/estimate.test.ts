@@ -223,3 +223,47 @@ describe('the estimate across handles and schedulers', () => {
     await scheduler.close();
   });
 });
+
+describe("the job's age", () => {
+  /** A running job without counts whose provider says it was created `before` ms before it was first seen. */
+  async function firstDelay(before: number | string) {
+    const start = Date.parse('2026-06-01T12:00:00Z');
+    const clock = manualClock(start);
+    const createdAt = typeof before === 'string' ? before : new Date(start - before).toISOString();
+    const source: JobSource<null> = {
+      provider: 'fake',
+      kind: 'aged',
+      async fetchSnapshot(id, context) {
+        const snapshot = createSnapshot({
+          provider: 'fake',
+          kind: 'aged',
+          id,
+          status: 'running',
+          rawStatus: 'running',
+          progress: { completed: 0, total: null },
+          timestamps: { createdAt },
+          observedAt: context.now(),
+          raw: null,
+        });
+        return { snapshot, hints: {} };
+      },
+    };
+    const events: PollEvent[] = [];
+    const watch = watchJob(source, 'j1', { clock, random: () => 0, onPoll: (e) => events.push(e) });
+    await clock.advance(0);
+    watch.stop();
+    await watch.done.catch(() => {});
+    return events[0]?.delayMs;
+  }
+
+  it("should count from the provider's created_at when it is well before the job was first seen", async () => {
+    expect(await firstDelay(200_000)).toBe(20_000); // a tenth of 200 s
+    expect(await firstDelay(3_600_000)).toBe(30_000); // at most maxIntervalMs
+  });
+
+  it('should ignore a created_at within a second (whole-second timestamps), in the future, or unreadable', async () => {
+    expect(await firstDelay(900)).toBe(2000);
+    expect(await firstDelay(-60_000)).toBe(2000);
+    expect(await firstDelay('yesterday-ish')).toBe(2000);
+  });
+});
