@@ -12,7 +12,7 @@ import {
   ValidationError,
 } from '../src/index.js';
 import { jobResults, ResultLimitError } from '../src/results/index.js';
-import { fakeSource, flush, manualClock, track } from './helpers.js';
+import { catchingUncaught, fakeSource, flush, manualClock, track } from './helpers.js';
 
 interface Row {
   n: number;
@@ -170,6 +170,26 @@ describe('jobResults', () => {
     ]);
     expect(errors).toEqual([[expect.any(ServerError), { page: 1, attempt: 1, willRetry: true, delayMs: 10 }]]);
     expect(clock.pending()).toBe(0);
+  });
+
+  it('should go on when onPageError throws, without an uncaught exception', async () => {
+    await catchingUncaught(async (uncaught) => {
+      const clock = manualClock();
+      const pager = fakePager([[{ error: new ServerError({ status: 503 }) }, { items: 2 }], [{ items: 1 }]], clock.now);
+      const all = track(
+        jobResults(pager, 'j', {
+          ...FAST,
+          clock,
+          random: () => 1,
+          onPageError: () => {
+            throw new Error('logger bug');
+          },
+        }).toArray({ max: 10 }),
+      );
+      await advance(clock, 10);
+      expect(ids(all.value ?? [])).toEqual(range(0, 3));
+      expect(uncaught).toEqual([]);
+    });
   });
 
   it('should honour Retry-After on a 429 before asking for the page again', async () => {

@@ -73,7 +73,7 @@ export interface ResultsOptions extends Omit<PollOptions, 'timeoutMs'> {
   /**
    * Called when a page request failed, whether or not it is retried. A transient error (network,
    * 5xx, 429, unreadable body) is retried at the same cursor after a `Retry-After` or a backoff.
-   * Defaults to none.
+   * An error it throws is dropped: the stream goes on. Defaults to none.
    */
   onPageError?: (error: unknown, info: PageErrorInfo) => void;
 }
@@ -443,14 +443,10 @@ class PageRun<TRaw> {
         const delay = willRetry
           ? nextDelay({ now: clock.now(), unchanged: failures - 1, retryAfterMs, deadline: null }, policy)
           : null;
-        if (onPageError) {
-          try {
-            onPageError(error, { page, attempt: failures, willRetry, delayMs: delay?.delayMs ?? null });
-          } catch (callbackError) {
-            queueMicrotask(() => {
-              throw callbackError;
-            });
-          }
+        try {
+          onPageError?.(error, { page, attempt: failures, willRetry, delayMs: delay?.delayMs ?? null });
+        } catch {
+          // A throwing callback never stops the stream nor becomes an uncaught exception.
         }
         if (!delay) throw error;
         await sleep(delay.delayMs, signal, clock);
