@@ -165,6 +165,11 @@ interface ResolvedResults {
  * iteration rejects with it. Abort with `signal`, or `break`: the request in flight and any retry
  * wait are cancelled at once.
  *
+ * Nothing a provider sends can make the stream loop: it ends at the job's total (the smallest
+ * `total` a page reported; the page that reaches it is the last) and rejects with
+ * {@link InvalidResponseError} when a page brings more items than that total, when a page without
+ * items names a next page, or when a cursor comes back.
+ *
  * Throws {@link ValidationError} at once for a bad id or option, or a source without `results`.
  */
 export function jobResults<TItem>(
@@ -383,6 +388,9 @@ class PageRun<TRaw> {
     let cursor: string | null = null;
     let page = 0;
     let seen = 0;
+    // The smallest total any page reported: a provider cannot raise it to stream more.
+    let bound = Number.POSITIVE_INFINITY;
+    const cursors = new Set<string>();
     try {
       for (;;) {
         while (!this.#hasRoom()) {
@@ -393,13 +401,28 @@ class PageRun<TRaw> {
         }
         if (signal.aborted) throw signal.reason;
         const result = await this.#fetch(cursor, page, seen);
-        const next = result.next;
-        if (next !== null && next === cursor) {
-          throw new InvalidResponseError(`the results cursor did not advance after page ${page} (${next})`);
-        }
+        const { items } = result;
+        let next = result.next;
         const total = typeof result.total === 'number' ? result.total : null;
-        this.#queue.push({ page, items: result.items, total, cursor, next });
-        seen += result.items.length;
+        if (total !== null && total < bound) bound = total;
+        seen += items.length;
+        if (seen > bound) {
+          throw new InvalidResponseError(
+            `results page ${page} brought the job to ${seen} items, more than its total of ${bound}`,
+          );
+        }
+        if (next !== null) {
+          // Stop at the total: nothing the provider says after it can be an item of this job.
+          if (seen === bound) next = null;
+          else if (items.length === 0) {
+            throw new InvalidResponseError(`results page ${page} had no items but named a next page`);
+          } else if (next === cursor || cursors.has(next)) {
+            throw new InvalidResponseError(
+              `the results cursor ${JSON.stringify(next.slice(0, 40))} came back after page ${page}: the pages go round in a cycle`,
+            );
+          } else cursors.add(next);
+        }
+        this.#queue.push({ page, items, total, cursor, next });
         this.#wake();
         if (next === null) {
           this.#done = true;
