@@ -117,6 +117,8 @@ export function supermetricsQueryRows(
   };
 }
 
+const n = (v: unknown): number => (typeof v === 'number' ? v : 0);
+
 const rowItems = <T>(rows: readonly T[], start: number): ResultItem<T>[] =>
   rows.map((raw, i) => ({ id: String(start + i), index: start + i, status: 'succeeded', raw }));
 
@@ -147,9 +149,18 @@ async function statusPage(
     throw new ResultsNotReadyError(snapshot);
   }
   const rows = data.data ?? [];
-  // `meta.paginate.next` (when sent) says whether rows follow; without it, read until an empty page.
+  const wanted = end - start + 1;
+  if (rows.length > wanted) {
+    throw new InvalidResponseError(`supermetrics sent ${rows.length} rows for offsets ${start}-${end}`);
+  }
+  // `meta.paginate.next` (when sent) says whether rows follow. Without it, a page more than one row
+  // short is the last (one short: offset_end may be counted exclusively), so a provider that ignores
+  // the offsets cannot make the stream ask again and again.
   const paginate = data.meta?.paginate;
-  const more = paginate && 'next' in paginate ? typeof paginate.next === 'string' && paginate.next !== '' : true;
+  const more =
+    paginate && 'next' in paginate
+      ? typeof paginate.next === 'string' && paginate.next !== ''
+      : rows.length >= wanted - 1;
   const after = start + rows.length;
   return {
     items: rowItems(rows, start),
@@ -376,7 +387,11 @@ export function supermetricsBatchQueries(client: SupermetricsClient): ResultPage
       );
       const queries = data.data ?? [];
       const stopped = data.meta?.status_code === 'STOPPED';
-      const reported = data.meta?.paginate?.total;
+      // The batch's own query count (its progress counters) bounds the stream over a page's claim.
+      const counters = data.meta?.progress;
+      const reported = counters
+        ? n(counters.queued) + n(counters.running) + n(counters.success) + n(counters.failure)
+        : data.meta?.paginate?.total;
       const total = typeof reported === 'number' ? reported : null;
       const after = offset + queries.length;
       // Without a total, read until an empty page rather than guess from a short one.
