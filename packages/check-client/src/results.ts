@@ -1,5 +1,5 @@
 import type { ResultItem, ResultPager } from '@batchwatch/core';
-import { unwrapApiResult } from '@batchwatch/core/client-kit';
+import { objectList, unwrapApiResult } from '@batchwatch/core/client-kit';
 import { type ItemStatusTable, mapItemStatus, offsetCursor } from '@batchwatch/core/results';
 import type { CheckClient } from './client.js';
 import { parseCheckError } from './errors.js';
@@ -26,7 +26,7 @@ export const checkItemStatusTable: ItemStatusTable<KnownItemStatus> = {
 
 /** Normalizes one item result; `index` is used when the item has no `itemIndex`. */
 export function checkResultItem(item: CheckResultItem, index: number): ResultItem<CheckResultItem> {
-  const status = mapItemStatus(checkItemStatusTable, item.status);
+  const status = mapItemStatus(checkItemStatusTable, item.status, 'status');
   const out: ResultItem<CheckResultItem> = {
     id: item.id,
     index: typeof item.itemIndex === 'number' ? item.itemIndex : index,
@@ -71,7 +71,7 @@ export function checkBatchResults(
         parseCheckError,
         context,
       );
-      const items = data.items ?? [];
+      const items = objectList('check', 'items', data.items);
       // The smaller of the page's count and the batch's own item count: `jobResults` stops there
       // whatever `hasMore` says, and refuses an empty page that claims more.
       const total = Math.min(count(data.pagination?.total), count(data.batch?.totalItems));

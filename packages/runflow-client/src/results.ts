@@ -1,5 +1,5 @@
 import type { ResultItem, ResultPager } from '@batchwatch/core';
-import { unwrapApiResult } from '@batchwatch/core/client-kit';
+import { objectList, unwrapApiResult } from '@batchwatch/core/client-kit';
 import { type ItemStatusTable, mapItemStatus } from '@batchwatch/core/results';
 import type { RunflowClient } from './client.js';
 import { parseRunflowError } from './errors.js';
@@ -31,7 +31,7 @@ const text = (v: unknown): string | undefined => (typeof v === 'string' && v !==
 
 /** Normalizes one batch item; `index` is used when the item has no `sequence_index`. */
 export function runflowBatchItem(item: RunflowBatchItem, index: number): ResultItem<RunflowBatchItem> {
-  const status = mapItemStatus(runflowItemStatusTable, item.status_code);
+  const status = mapItemStatus(runflowItemStatusTable, item.status_code, 'status_code');
   const out: ResultItem<RunflowBatchItem> = {
     id: item.id,
     index: typeof item.sequence_index === 'number' ? item.sequence_index : index,
@@ -87,7 +87,7 @@ export function runflowBatchItems(client: RunflowClient): ResultPager<RunflowBat
             )
           : undefined,
       ]);
-      const items = data.items ?? [];
+      const items = objectList('runflow', 'items', data.items);
       const next = typeof data.next_pq === 'string' && data.next_pq !== '' ? data.next_pq : null;
       const total = batch?.data.items_total;
       return {

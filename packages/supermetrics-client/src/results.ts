@@ -8,12 +8,12 @@ import {
   type ResultPager,
   ValidationError,
 } from '@batchwatch/core';
-import { unwrapApiResult } from '@batchwatch/core/client-kit';
+import { objectList, unwrapApiResult } from '@batchwatch/core/client-kit';
 import { type ItemStatusTable, mapItemStatus, offsetCursor, ResultsNotReadyError } from '@batchwatch/core/results';
 import type { SupermetricsClient } from './client.js';
 import { parseSupermetricsError } from './errors.js';
 import type { components, KnownBatchQueryStatusCode } from './generated/schema.gen.js';
-import { supermetricsQuerySnapshot } from './jobs.js';
+import { n, supermetricsQuerySnapshot } from './jobs.js';
 
 type Schemas = components['schemas'];
 /** One result row of a query, as `GET /query/status` sends it in `data`. */
@@ -117,8 +117,6 @@ export function supermetricsQueryRows(
   };
 }
 
-const n = (v: unknown): number => (typeof v === 'number' ? v : 0);
-
 const rowItems = <T>(rows: readonly T[], start: number): ResultItem<T>[] =>
   rows.map((raw, i) => ({ id: String(start + i), index: start + i, status: 'succeeded', raw }));
 
@@ -148,7 +146,7 @@ async function statusPage(
     if (snapshot.status === 'cancelled') throw new JobCancelledError(snapshot);
     throw new ResultsNotReadyError(snapshot);
   }
-  const rows = data.data ?? [];
+  const rows = objectList('supermetrics', 'data', data.data);
   const wanted = end - start + 1;
   if (rows.length > wanted) {
     throw new InvalidResponseError(`supermetrics sent ${rows.length} rows for offsets ${start}-${end}`);
@@ -340,7 +338,7 @@ export function supermetricsBatchQueryItem(
   index: number,
   stopped = false,
 ): ResultItem<SupermetricsBatchQuery> {
-  let status = mapItemStatus(supermetricsBatchQueryStatusTable, query.status_code);
+  let status = mapItemStatus(supermetricsBatchQueryStatusTable, query.status_code, 'status_code');
   if (status === 'unknown' && (query.status_code ?? '') === '') {
     if (query.error_info) status = 'failed';
     else if (supermetricsBatchQueryResult(query)) status = 'succeeded';
@@ -385,7 +383,7 @@ export function supermetricsBatchQueries(client: SupermetricsClient): ResultPage
         parseSupermetricsError,
         context,
       );
-      const queries = data.data ?? [];
+      const queries = objectList('supermetrics', 'data', data.data);
       const stopped = data.meta?.status_code === 'STOPPED';
       // The batch's own query count (its progress counters) bounds the stream over a page's claim.
       const counters = data.meta?.progress;

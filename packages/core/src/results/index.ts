@@ -26,12 +26,16 @@ import type { ItemStatus, JobSource, ResultItem, ResultPage, ResultPager } from 
 /** A provider's item statuses and their {@link ItemStatus}, checked exhaustively by its tests. */
 export type ItemStatusTable<TRawStatus extends string = string> = Readonly<Record<TRawStatus, ItemStatus>>;
 
-/** Looks `raw` up in `table`; a missing, empty or undocumented item status is `unknown`. */
+/**
+ * Looks `raw` up in `table`; a missing, empty or undocumented item status is `unknown`. A raw
+ * status that is not a string throws `InvalidResponseError` naming `field` (defaults to `'status'`).
+ */
 export function mapItemStatus<TRawStatus extends string>(
   table: ItemStatusTable<TRawStatus>,
   raw: string | null | undefined,
+  field?: string,
 ): ItemStatus {
-  return lookupStatus<ItemStatus>(table, raw);
+  return lookupStatus<ItemStatus>(table, raw, field);
 }
 
 /**
