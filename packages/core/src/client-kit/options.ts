@@ -15,7 +15,7 @@ export interface ProviderClientOptions {
    * The largest response body accepted, in bytes, error bodies included. A larger one fails with
    * `InvalidResponseError` as soon as the count passes it (a declared `Content-Length` at once): the
    * body is counted as it streams, never buffered first. `Infinity` lifts the cap. Defaults to
-   * {@link DEFAULT_MAX_RESPONSE_BYTES} (64 MiB).
+   * `DEFAULT_MAX_RESPONSE_BYTES` (64 MiB, from `@batchwatch/core/client-kit`).
    */
   maxResponseBytes?: number;
   /**
