@@ -223,9 +223,9 @@ export function createJobStatusHandler(options: JobStatusHandlerOptions): JobSta
     const now = clock.now();
     const last = reads.get(key);
     if (last && (last.pending || now < last.until)) return last;
-    if (reads.size >= MAX_CACHED_JOBS) {
-      for (const [k, entry] of reads)
-        if (!entry.pending && (entry.until <= now || reads.size >= MAX_CACHED_JOBS)) reads.delete(k);
+    // Expired answers go at every new read; past MAX_CACHED_JOBS the oldest go too.
+    for (const [k, entry] of reads) {
+      if (!entry.pending && (entry.until <= now || reads.size >= MAX_CACHED_JOBS)) reads.delete(k);
     }
     const entry: Read = { at: now, until: now };
     entry.pending = fetchOnce(
@@ -243,7 +243,7 @@ export function createJobStatusHandler(options: JobStatusHandlerOptions): JobSta
         const { snapshot, hints } = (result ?? {}) as Partial<SourceResult<unknown>>;
         // Until the job's own next poll: when the provider said (Retry-After), else after cacheMs.
         const keep = snapshot?.isTerminal ? Math.max(cacheMs, TERMINAL_CACHE_MS) : (hints?.retryAfterMs ?? cacheMs);
-        entry.until = cacheMs > 0 && typeof snapshot === 'object' ? entry.at + keep : entry.at;
+        entry.until = cacheMs > 0 && snapshot ? entry.at + keep : entry.at;
         if (entry.until <= entry.at && reads.get(key) === entry) reads.delete(key);
       },
       () => {
