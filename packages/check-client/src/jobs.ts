@@ -1,5 +1,5 @@
 import type { JobSnapshot, JobSource, JobStatus, SourceContext, StatusTable } from '@batchwatch/core';
-import { createSnapshot, mapStatus, paramValidator, unwrapApiResult } from '@batchwatch/core/client-kit';
+import { createSnapshot, mapStatus, paramValidator, statusOf, unwrapApiResult } from '@batchwatch/core/client-kit';
 import type { CheckClient } from './client.js';
 import { parseCheckError } from './errors.js';
 import { paramRules } from './generated/params.gen.js';
@@ -27,7 +27,7 @@ const n = (v: number | null | undefined): number => (typeof v === 'number' && Nu
 
 /** The {@link JobStatus} of a Check batch, looking at `failureCount` when it is `completed`. */
 export function checkBatchStatus(batch: Pick<CheckBatch, 'status' | 'successCount' | 'failureCount'>): JobStatus {
-  const status = mapStatus(checkBatchStatusTable, batch.status);
+  const status = mapStatus(checkBatchStatusTable, statusOf('check', 'status', batch.status));
   if (status !== 'succeeded' || n(batch.failureCount) === 0) return status;
   return n(batch.successCount) > 0 ? 'partially_succeeded' : 'failed';
 }

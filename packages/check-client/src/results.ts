@@ -1,5 +1,5 @@
 import type { ResultItem, ResultPager } from '@batchwatch/core';
-import { unwrapApiResult } from '@batchwatch/core/client-kit';
+import { objectList, unwrapApiResult } from '@batchwatch/core/client-kit';
 import { type ItemStatusTable, mapItemStatus, offsetCursor } from '@batchwatch/core/results';
 import type { CheckClient } from './client.js';
 import { parseCheckError } from './errors.js';
@@ -26,7 +26,7 @@ export const checkItemStatusTable: ItemStatusTable<KnownItemStatus> = {
 
 /** Normalizes one item result; `index` is used when the item has no `itemIndex`. */
 export function checkResultItem(item: CheckResultItem, index: number): ResultItem<CheckResultItem> {
-  const status = mapItemStatus(checkItemStatusTable, item.status);
+  const status = mapItemStatus(checkItemStatusTable, item.status, 'status');
   const out: ResultItem<CheckResultItem> = {
     id: item.id,
     index: typeof item.itemIndex === 'number' ? item.itemIndex : index,
@@ -38,6 +38,8 @@ export function checkResultItem(item: CheckResultItem, index: number): ResultIte
   return out;
 }
 
+const count = (v: unknown): number => (typeof v === 'number' ? v : Number.POSITIVE_INFINITY);
+
 /** Options for {@link checkBatchResults}. */
 export interface CheckBatchResultsOptions {
   /** Only items in this status (the endpoint's `status` filter). Defaults to every item. */
@@ -48,7 +50,9 @@ export interface CheckBatchResultsOptions {
  * The item results of a batch, for `jobResults`: pages `GET /v1/batch/{id}/results` with
  * `limit` / `offset` (at most 100 a page) while `pagination.hasMore`, one item per verification
  * with `errorMessage` as `failure` and the full result as `raw`. Attached as `results` to
- * `checkBatch(client)`.
+ * `checkBatch(client)`. The stream stops at `pagination.total` (or the batch's `totalItems` when
+ * smaller) even when `hasMore` says more; an empty page that claims more, or more items than the
+ * total, is an `InvalidResponseError`.
  */
 export function checkBatchResults(
   client: CheckClient,
@@ -67,15 +71,16 @@ export function checkBatchResults(
         parseCheckError,
         context,
       );
-      const items = data.items ?? [];
-      const total = typeof data.pagination?.total === 'number' ? data.pagination.total : null;
+      const items = objectList('check', 'items', data.items);
+      // The smaller of the page's count and the batch's own item count: `jobResults` stops there
+      // whatever `hasMore` says, and refuses an empty page that claims more.
+      const total = Math.min(count(data.pagination?.total), count(data.batch?.totalItems));
       const after = offset + items.length;
-      // `hasMore` decides; an empty page ends the stream even when it claims more (no endless loop).
-      const more = items.length > 0 && (data.pagination?.hasMore ?? (total !== null && after < total));
+      const more = data.pagination?.hasMore ?? after < total;
       return {
         items: items.map((item, i) => checkResultItem(item, offset + i)),
         next: more ? String(after) : null,
-        total,
+        total: total === Number.POSITIVE_INFINITY ? null : total,
         hints,
       };
     },

@@ -138,3 +138,15 @@ describe('checkBatch', () => {
     });
   });
 });
+
+describe('echoed keys', () => {
+  it('should redact its own key from a 401 a provider echoed it in', async () => {
+    server.respond(() => ({ status: 401, body: { error: { code: 'UNAUTHORIZED', message: `bad key ${KEY}` } } }));
+    const source = checkBatch(createCheckClient({ apiKey: KEY, baseUrl: server.url }));
+    const error = await source
+      .fetchSnapshot('batch_a1b2c3', { signal: new AbortController().signal, now: () => 0 })
+      .catch((e: unknown) => e);
+    expect((error as Error).message).toBe('check HTTP 401 UNAUTHORIZED: bad key [redacted]');
+    expect(JSON.stringify((error as { body: unknown }).body)).not.toContain(KEY);
+  });
+});

@@ -1,4 +1,4 @@
-import { ServerError, ValidationError } from '@batchwatch/core';
+import { InvalidResponseError, ServerError, ValidationError } from '@batchwatch/core';
 import { jobResults, ResultLimitError } from '@batchwatch/core/results';
 import {
   activeResources,
@@ -95,17 +95,49 @@ describe('checkBatchResults (GET /v1/batch/{id}/results)', () => {
     expect(server.requests.map((r) => r.url)).toEqual([`/v1/batch/${BATCH}/results?limit=100&offset=0`]);
   });
 
-  it('should follow a total that changes between pages and report it per page', async () => {
+  it('should refuse a total that grows mid-read: more items than the first page said is InvalidResponseError', async () => {
     serveResults((n) => [5, 8, 8][n] ?? 8);
-    const pages = [];
-    for await (const page of jobResults(checkBatch(client()), BATCH, { pageSize: 3 }).pages()) {
-      pages.push([page.total, ids(page.items)]);
-    }
-    expect(pages).toEqual([
-      [5, range(0, 3)],
-      [8, range(3, 6)],
-      [8, range(6, 8)],
-    ]);
+    const pages: unknown[] = [];
+    const error = await (async () => {
+      for await (const page of jobResults(checkBatch(client()), BATCH, { pageSize: 3 }).pages()) {
+        pages.push([page.total, ids(page.items)]);
+      }
+    })().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(InvalidResponseError);
+    expect(pages).toEqual([[5, range(0, 3)]]);
+  });
+
+  it('should stop at pagination.total when hasMore stays true and the same page comes back', async () => {
+    server.respond(() => {
+      if (server.requests.length > 10) return { status: 500, body: { error: { code: 'LOOP', message: 'a loop' } } };
+      return {
+        body: {
+          batch: { id: BATCH, status: 'completed', totalItems: 2 },
+          items: [result(0), result(1)],
+          pagination: { total: 2, limit: 100, offset: 0, hasMore: true },
+        },
+      };
+    });
+    const items = await jobResults(checkBatch(client()), BATCH).toArray({ max: 100 });
+    expect(ids(items)).toEqual(range(0, 2));
+    expect(server.requests).toHaveLength(1);
+  });
+
+  it("should stop at the batch's totalItems when pagination.total claims more", async () => {
+    server.respond((r) => {
+      if (server.requests.length > 10) return { status: 500, body: { error: { code: 'LOOP', message: 'a loop' } } };
+      const offset = Number(query(r).get('offset'));
+      return {
+        body: {
+          batch: { id: BATCH, status: 'completed', totalItems: 4 },
+          items: [result(offset), result(offset + 1)],
+          pagination: { total: 1e15, limit: 2, offset, hasMore: true },
+        },
+      };
+    });
+    const items = await jobResults(checkBatch(client()), BATCH, { pageSize: 2 }).toArray({ max: 100 });
+    expect(ids(items)).toEqual(range(0, 4));
+    expect(server.requests).toHaveLength(2);
   });
 
   it('should retry a page that failed once at the same offset: no duplicate, no gap', async () => {
@@ -166,7 +198,7 @@ describe('checkBatchResults (GET /v1/batch/{id}/results)', () => {
     expect(items.slice(4).map((i) => i.status)).toEqual(['skipped', 'skipped']);
   });
 
-  it('should end on an empty page even when it claims more', async () => {
+  it('should fail an empty page that claims more (it moves nothing forward) with InvalidResponseError', async () => {
     server.respond(() => ({
       body: {
         batch: { id: BATCH, status: 'completed' },
@@ -174,7 +206,11 @@ describe('checkBatchResults (GET /v1/batch/{id}/results)', () => {
         pagination: { total: 3, limit: 100, offset: 0, hasMore: true },
       },
     }));
-    expect(await jobResults(checkBatch(client()), BATCH).toArray({ max: 10 })).toEqual([]);
+    const error = await jobResults(checkBatch(client()), BATCH, { clock: instantClock(), ...FAST })
+      .toArray({ max: 10 })
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(InvalidResponseError);
+    expect((error as Error).message).toMatch(/no items but named a next page/);
     expect(server.requests).toHaveLength(1);
   });
 

@@ -80,8 +80,9 @@ export interface PollErrorInfo {
 }
 
 /**
- * Callbacks of a watch. They run synchronously; one that throws does not stop polling (its error
- * is rethrown from a microtask, as `EventTarget` does).
+ * Callbacks of a watch. They run synchronously. One that throws (a `subscribe` listener too) does
+ * not stop polling, does not touch the error budget and never becomes an uncaught exception: its
+ * error goes to `onCallbackError`, or is dropped when there is none.
  */
 export interface WatchCallbacks<TRaw> {
   /** Called with each changed snapshot (status, raw status, progress or failure changed). Defaults to none. */
@@ -96,6 +97,22 @@ export interface WatchCallbacks<TRaw> {
   onPoll?: (event: PollEvent) => void;
   /** Called once per distinct raw status string that maps to `unknown`. Defaults to none. */
   onUnknownStatus?: (rawStatus: string | null, snapshot: JobSnapshot<TRaw>) => void;
+  /**
+   * Called with the error of a callback that threw, and which callback it was (`'subscribe'` for a
+   * `subscribe` listener). The watch goes on. An error thrown here is dropped. Defaults to none:
+   * callback errors are dropped.
+   */
+  onCallbackError?: (
+    error: unknown,
+    callback:
+      | 'onSnapshot'
+      | 'onStatusChange'
+      | 'onProgress'
+      | 'onPollError'
+      | 'onPoll'
+      | 'onUnknownStatus'
+      | 'subscribe',
+  ) => void;
 }
 
 /** Options of `watchJob`, `waitForJob` and `resumeJob`. */

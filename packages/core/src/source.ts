@@ -111,7 +111,11 @@ export interface ResultPage<TRaw = unknown> {
   items: ResultItem<TRaw>[];
   /** The cursor of the next page, or `null` when this was the last page. */
   next: string | null;
-  /** How many items the job has, as this page said; `null` or absent when the provider does not say. */
+  /**
+   * How many items the job has, `null` or absent when the provider does not say. Prefer the job's
+   * own count (e.g. its item counters) over a page's claim: `jobResults` never delivers more items
+   * than the smallest total a page reported, and ends the stream when it is reached.
+   */
   total?: number | null;
   /** What the response headers said. */
   hints: PollHints;

@@ -167,3 +167,20 @@ export function manualClock(start = 0): ManualClock {
     },
   };
 }
+
+/** Runs `body` with every uncaught exception collected (instead of reported) and passed to it. */
+export async function catchingUncaught(body: (uncaught: unknown[]) => Promise<void>): Promise<void> {
+  const uncaught: unknown[] = [];
+  const saved = process.rawListeners('uncaughtException') as ((error: unknown) => void)[];
+  process.removeAllListeners('uncaughtException');
+  const collect = (error: unknown) => uncaught.push(error);
+  process.on('uncaughtException', collect);
+  try {
+    await body(uncaught);
+    // Anything rethrown from a microtask has surfaced after these turns.
+    await flush();
+  } finally {
+    process.off('uncaughtException', collect);
+    for (const listener of saved) process.on('uncaughtException', listener);
+  }
+}

@@ -246,6 +246,15 @@ describe('watchJob against a real HTTP server', () => {
     });
   });
 
+  it('should fail a non-string status ({ toString: 1 }) as InvalidResponseError naming the field, spending the budget', async () => {
+    await withServer([json(200, { status: { toString: 1 } })], async ({ source, times }) => {
+      const error = await waitForJob(source, 'j1', { ...FAST, maxConsecutiveErrors: 1 }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(InvalidResponseError);
+      expect((error as Error).message).toBe('the status is an object, expected a string');
+      expect(times).toHaveLength(2);
+    });
+  });
+
   it('should never move progress backwards when the total grows mid-job', async () => {
     const steps = [
       job('RUNNING', { done: 5, total: 10 }),

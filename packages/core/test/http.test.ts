@@ -497,6 +497,173 @@ describe('createJobStatusHandler', () => {
   });
 });
 
+describe('createJobStatusHandler: one upstream poll for many viewers', () => {
+  /** A clock whose `now` the test moves; timers are real (request timeouts). */
+  function movableClock(start = 1_000_000) {
+    let now = start;
+    return {
+      now: () => now,
+      setTimeout: (fn: () => void, ms: number) => setTimeout(fn, ms),
+      clearTimeout: (handle: unknown) => clearTimeout(handle as ReturnType<typeof setTimeout>),
+      move: (ms: number) => {
+        now += ms;
+      },
+    };
+  }
+  it('should send one provider request for 50 concurrent reads of a job, each one authorized', async () => {
+    respond = () => ({ hang: true });
+    handler = makeHandler();
+    const reads = Array.from({ length: 50 }, () => get(JOB));
+    while (providerRequests.length === 0) await new Promise((r) => setTimeout(r, 5));
+    // Let every read reach the handler while the provider still thinks.
+    while (authorized.length < 50) await new Promise((r) => setTimeout(r, 5));
+    expect(providerRequests).toHaveLength(1);
+    // The provider hangs: every read waits for the one request, which times out (300 ms) for all of them.
+    const answers = await Promise.all(reads);
+    expect(answers.map((a) => a.status)).toEqual(Array(50).fill(504));
+    expect(providerRequests).toHaveLength(1);
+  });
+
+  it('should answer concurrent reads with the one snapshot it read', async () => {
+    let release = () => {};
+    const released = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    handler = makeHandler({
+      sources: {
+        acme: {
+          export: {
+            ...providerSource(() => provider.url),
+            async fetchSnapshot(id, context) {
+              await released;
+              return providerSource(() => provider.url).fetchSnapshot(id, context);
+            },
+          },
+        },
+      },
+    });
+    respond = () => ({ body: { status: 'RUNNING', done: 4, total: 8 } });
+    const reads = Array.from({ length: 20 }, () => get(JOB));
+    while (authorized.length < 20) await new Promise((r) => setTimeout(r, 5));
+    release();
+    const answers = await Promise.all(reads);
+    expect(new Set(answers.map((a) => JSON.stringify(a.body))).size).toBe(1);
+    expect(answers[0]?.body.snapshot).toMatchObject({ status: 'running', progress: { completed: 4 } });
+    expect(providerRequests).toHaveLength(1);
+  });
+
+  it('should serve a snapshot younger than cacheMs from memory, and read the provider again after it', async () => {
+    const clock = movableClock();
+    handler = makeHandler({ clock, cacheMs: 2_000 });
+    respond = () => ({ body: { status: 'RUNNING', done: providerRequests.length, total: 10 } });
+    expect((await get(JOB)).body.snapshot.progress.completed).toBe(1);
+    clock.move(1_999);
+    expect((await get(JOB)).body.snapshot.progress.completed).toBe(1);
+    expect(providerRequests).toHaveLength(1);
+    clock.move(1);
+    expect((await get(JOB)).body.snapshot.progress.completed).toBe(2);
+    expect(providerRequests).toHaveLength(2);
+    // Another job is its own entry.
+    await get('/api/batchwatch/jobs/acme/export/exp_2');
+    expect(providerRequests).toHaveLength(3);
+  });
+
+  it('should keep a snapshot for 1 s by default and until a Retry-After runs out, forwarding what is left of it', async () => {
+    const clock = movableClock();
+    handler = makeHandler({ clock });
+    respond = () => ({ body: { status: 'RUNNING' } });
+    await get(JOB);
+    clock.move(999);
+    await get(JOB);
+    expect(providerRequests).toHaveLength(1);
+    clock.move(1);
+    await get(JOB);
+    expect(providerRequests).toHaveLength(2);
+
+    respond = () => ({ headers: { 'retry-after': '7' }, body: { status: 'RUNNING' } });
+    clock.move(1_000);
+    await get(JOB);
+    clock.move(5_000);
+    const cached = await get(JOB);
+    expect(providerRequests).toHaveLength(3);
+    expect(cached.body.hints).toEqual({ retryAfterMs: 2_000, nextPollAt: clock.now() + 2_000 });
+    expect(cached.headers.get('retry-after')).toBe('2');
+    clock.move(2_000);
+    await get(JOB);
+    expect(providerRequests).toHaveLength(4);
+  });
+
+  it('should keep a terminal snapshot for a minute', async () => {
+    const clock = movableClock();
+    handler = makeHandler({ clock });
+    respond = () => ({ body: { status: 'DONE', done: 3, total: 3 } });
+    await get(JOB);
+    clock.move(59_999);
+    expect((await get(JOB)).body.snapshot.status).toBe('succeeded');
+    expect(providerRequests).toHaveLength(1);
+    clock.move(1);
+    await get(JOB);
+    expect(providerRequests).toHaveLength(2);
+  });
+
+  it('should still authorize every read and apply includeRaw per read on a snapshot from memory', async () => {
+    handler = makeHandler({ includeRaw: (ref) => ref.id === 'exp_1', cacheMs: 60_000 });
+    respond = () => ({ body: { status: 'RUNNING', secretNote: 'n' } });
+    expect((await get(JOB)).body.snapshot.raw).toEqual({ status: 'RUNNING', secretNote: 'n' });
+    allow = () => false;
+    expect((await get(JOB)).status).toBe(403);
+    expect(providerRequests).toHaveLength(1);
+  });
+
+  it('should not keep errors, and forget a job it cancelled', async () => {
+    handler = makeHandler({ cacheMs: 60_000 });
+    respond = () => ({ status: 503, body: { message: 'down' } });
+    expect((await get(JOB)).status).toBe(502);
+    respond = (_path, method) =>
+      method === 'POST' ? { body: { status: 'RUNNING' } } : { body: { status: 'RUNNING', done: 1, total: 2 } };
+    expect((await get(JOB)).status).toBe(200);
+    expect(providerRequests).toHaveLength(2);
+    await get(`${JOB}/cancel`, { method: 'POST' });
+    await get(JOB);
+    expect(providerRequests.map((r) => r.method)).toEqual(['GET', 'GET', 'POST', 'GET']);
+  });
+
+  it('should not let one caller going away abort the request the others wait for', async () => {
+    let release = () => {};
+    const released = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    respond = () => ({ body: { status: 'RUNNING' } });
+    const base = providerSource(() => provider.url);
+    handler = makeHandler({
+      sources: {
+        acme: {
+          export: {
+            ...base,
+            async fetchSnapshot(id, context) {
+              await released;
+              return base.fetchSnapshot(id, context);
+            },
+          },
+        },
+      },
+    });
+    const gone = new AbortController();
+    const first = handler(new Request(`${app.url}${JOB}`, { signal: gone.signal }));
+    const second = handler(new Request(`${app.url}${JOB}`));
+    while (authorized.length < 2) await new Promise((r) => setTimeout(r, 5));
+    gone.abort();
+    release();
+    expect((await first).status).toBe(499);
+    expect((await second).status).toBe(200);
+    expect(providerRequests).toHaveLength(1);
+  });
+
+  it('should validate cacheMs', () => {
+    expect(() => makeHandler({ cacheMs: -1 })).toThrow(/cacheMs/);
+  });
+});
+
 describe('remoteSource', () => {
   const base = () => `${app.url}/api/batchwatch`;
   const source = () => remoteSource(base(), { provider: 'acme', kind: 'export' });

@@ -2,7 +2,17 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { createSnapshot, mapStatus } from '../src/client-kit/index.js';
 import { createJobHandle, pollOnce } from '../src/handles.js';
-import { isTerminalStatus, type JobSource, NetworkError, type StatusTable, watchJob } from '../src/index.js';
+import {
+  InvalidResponseError,
+  isTerminalStatus,
+  type JobSource,
+  NetworkError,
+  type ResultItem,
+  type ResultPager,
+  type StatusTable,
+  watchJob,
+} from '../src/index.js';
+import { jobResults } from '../src/results/index.js';
 import { createJobScheduler } from '../src/scheduler.js';
 import { fakeSource, manualClock, type Step } from './helpers.js';
 
@@ -185,6 +195,114 @@ describe('abort properties', () => {
         },
       ),
       { numRuns: 100 },
+    );
+  });
+});
+
+describe('results properties', () => {
+  interface Answer {
+    items: number;
+    next: number | null;
+    total: number | null;
+  }
+  const answer = (cursors: number) =>
+    fc.record({
+      items: fc.nat(4),
+      next: fc.option(fc.nat(cursors - 1), { nil: null }),
+      total: fc.option(fc.nat(30), { nil: null, freq: 3 }),
+    });
+  const rowsFrom = (start: number, n: number): ResultItem<number>[] =>
+    Array.from({ length: n }, (_, i) => ({
+      id: String(start + i),
+      index: start + i,
+      status: 'succeeded',
+      raw: start + i,
+    }));
+
+  /** Runs a stream to its end; a stream that is still asking after `limit` requests is a loop. */
+  async function drain(pager: ResultPager<number>, limit: () => boolean) {
+    let items = 0;
+    try {
+      for await (const _ of jobResults(pager, 'j', { maxConsecutiveErrors: 0 })) items++;
+      return { items, error: undefined };
+    } catch (error) {
+      if (limit()) throw new Error('the stream kept asking: a loop');
+      return { items, error };
+    }
+  }
+
+  it('should end or fail with InvalidResponseError for any provider with finitely many cursors, never loop', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc
+          .integer({ min: 1, max: 6 })
+          .chain((n) => fc.tuple(fc.constant(n), fc.array(answer(n), { minLength: n + 1, maxLength: n + 1 }))),
+        async ([cursors, answers]) => {
+          // answers[0] answers the first page (cursor null), answers[k + 1] the cursor `c<k>`.
+          let calls = 0;
+          let smallest = Number.POSITIVE_INFINITY;
+          const looped = () => calls > cursors + 1;
+          const pager: ResultPager<number> = {
+            defaultPageSize: 4,
+            maxPageSize: 4,
+            fetchPage: async (_id, cursor, context) => {
+              calls++;
+              if (looped()) throw new Error('loop');
+              const a = answers[cursor === null ? 0 : Number(cursor.slice(1)) + 1] as Answer;
+              if (a.total !== null) smallest = Math.min(smallest, a.total);
+              return {
+                items: rowsFrom(context.seen, a.items),
+                next: a.next === null ? null : `c${a.next}`,
+                total: a.total,
+                hints: {},
+              };
+            },
+          };
+          const { items, error } = await drain(pager, looped);
+          // A total reported late can only fail the stream; an ending stream never exceeded one.
+          if (error !== undefined) expect(error).toBeInstanceOf(InvalidResponseError);
+          else expect(items).toBeLessThanOrEqual(smallest);
+          expect(calls).toBeLessThanOrEqual(cursors + 1);
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  it('should deliver at most the total of the first page, with fresh cursors forever and any later totals', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.nat(40),
+        fc.array(fc.record({ items: fc.nat(5), total: fc.option(fc.nat(1_000_000_000_000_000), { nil: null }) }), {
+          minLength: 1,
+          maxLength: 20,
+        }),
+        async (total, answers) => {
+          let calls = 0;
+          const looped = () => calls > total + 1;
+          const pager: ResultPager<number> = {
+            defaultPageSize: 5,
+            maxPageSize: 5,
+            fetchPage: async (_id, _cursor, context) => {
+              const a = answers[calls % answers.length] as { items: number; total: number | null };
+              calls++;
+              if (looped()) throw new Error('loop');
+              // A fresh cursor every time, an unending stream of pages.
+              return {
+                items: rowsFrom(context.seen, a.items),
+                next: `fresh-${calls}`,
+                total: calls === 1 ? total : a.total,
+                hints: {},
+              };
+            },
+          };
+          const { items, error } = await drain(pager, looped);
+          if (error !== undefined) expect(error).toBeInstanceOf(InvalidResponseError);
+          expect(items).toBeLessThanOrEqual(total);
+          expect(calls).toBeLessThanOrEqual(total + 1);
+        },
+      ),
+      { numRuns: 300 },
     );
   });
 });

@@ -12,7 +12,7 @@ import {
   ValidationError,
 } from '../src/index.js';
 import { jobResults, ResultLimitError } from '../src/results/index.js';
-import { fakeSource, flush, manualClock, track } from './helpers.js';
+import { catchingUncaught, fakeSource, flush, manualClock, track } from './helpers.js';
 
 interface Row {
   n: number;
@@ -80,6 +80,13 @@ async function advance(clock: { advance(ms: number): Promise<void> }, ms: number
 }
 
 const ids = (items: Array<{ id: string }>) => items.map((i) => i.id);
+const rows = (start: number, n: number) =>
+  Array.from({ length: n }, (_, i) => ({
+    id: `r${start + i}`,
+    index: start + i,
+    status: 'succeeded' as const,
+    raw: { n: start + i },
+  }));
 const range = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => `r${from + i}`);
 const FAST = { minIntervalMs: 10, initialIntervalMs: 10, maxIntervalMs: 40 } as const;
 
@@ -105,14 +112,77 @@ describe('jobResults', () => {
   });
 
   it('should report the total each page gave when it changes between pages', async () => {
-    const pager = fakePager([[{ items: 2, total: 4 }], [{ items: 2, total: 6 }], [{ items: 2, total: 6 }]]);
+    const pager = fakePager([[{ items: 2, total: 8 }], [{ items: 2, total: 6 }], [{ items: 2, total: 6 }]]);
     const pages = [];
     for await (const page of jobResults(pager, 'j').pages()) pages.push([page.page, page.total, ids(page.items)]);
     expect(pages).toEqual([
-      [0, 4, ['r0', 'r1']],
+      [0, 8, ['r0', 'r1']],
       [1, 6, ['r2', 'r3']],
       [2, 6, ['r4', 'r5']],
     ]);
+  });
+
+  it('should stop at the total: a page that reaches it is the last, whatever its next cursor says', async () => {
+    // A hostile provider: total 2, and the same next page forever.
+    const pager: ResultPager<Row> & { calls: number } = {
+      defaultPageSize: 2,
+      maxPageSize: 2,
+      calls: 0,
+      fetchPage: async (_id, _cursor, context) => {
+        if (++pager.calls > 10) throw new Error('a loop');
+        return { items: rows(context.seen, 2), next: String(context.seen + 2), total: 2, hints: {} };
+      },
+    };
+    const pages = [];
+    for await (const page of jobResults(pager, 'j').pages()) pages.push([page.total, page.next, ids(page.items)]);
+    expect(pages).toEqual([[2, null, ['r0', 'r1']]]);
+    expect(pager.calls).toBe(1);
+  });
+
+  it('should never let a total that grows between pages raise the bound set by a smaller one', async () => {
+    const pager = fakePager([[{ items: 2, total: 4 }], [{ items: 2, total: 6 }], [{ items: 2, total: 6 }]]);
+    expect(ids(await jobResults(pager, 'j').toArray({ max: 10 }))).toEqual(range(0, 4));
+    expect(pager.calls).toHaveLength(2);
+  });
+
+  it('should reject a page that brings more items than the job has', async () => {
+    const pager = fakePager([[{ items: 3, total: 4 }], [{ items: 3, total: 4 }], [{ items: 1 }]]);
+    const error = await jobResults(pager, 'j')
+      .toArray({ max: 10 })
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(InvalidResponseError);
+    expect((error as Error).message).toMatch(/page 1 .*6 items.* total of 4/);
+  });
+
+  it('should reject a page without items that names a next page (it moves nothing forward)', async () => {
+    const pager = fakePager([[{ items: 3 }], [{ items: 0 }], [{ items: 3 }]]);
+    const error = await jobResults(pager, 'j')
+      .toArray({ max: 10 })
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(InvalidResponseError);
+    expect((error as Error).message).toMatch(/page 1 had no items/);
+    expect(pager.calls).toHaveLength(2);
+  });
+
+  it('should reject a cursor that comes back (a -> b -> a), after one request per cursor', async () => {
+    const next: Record<string, string> = { start: 'a', a: 'b', b: 'a' };
+    let calls = 0;
+    const pager: ResultPager<Row> = {
+      defaultPageSize: 2,
+      maxPageSize: 2,
+      fetchPage: async (_id, cursor, context) => {
+        if (++calls > 10) throw new Error('a loop');
+        return { items: rows(context.seen, 2), next: next[cursor ?? 'start'] ?? null, hints: {} };
+      },
+    };
+    const seen: string[] = [];
+    const error = await (async () => {
+      for await (const item of jobResults(pager, 'j', { prefetch: 0 })) seen.push(item.id);
+    })().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(InvalidResponseError);
+    expect((error as Error).message).toMatch(/cursor "a" came back after page 2/);
+    expect(seen).toEqual(range(0, 4));
+    expect(calls).toBe(3);
   });
 
   it('should fetch at most one page ahead of the consumer by default', async () => {
@@ -170,6 +240,26 @@ describe('jobResults', () => {
     ]);
     expect(errors).toEqual([[expect.any(ServerError), { page: 1, attempt: 1, willRetry: true, delayMs: 10 }]]);
     expect(clock.pending()).toBe(0);
+  });
+
+  it('should go on when onPageError throws, without an uncaught exception', async () => {
+    await catchingUncaught(async (uncaught) => {
+      const clock = manualClock();
+      const pager = fakePager([[{ error: new ServerError({ status: 503 }) }, { items: 2 }], [{ items: 1 }]], clock.now);
+      const all = track(
+        jobResults(pager, 'j', {
+          ...FAST,
+          clock,
+          random: () => 1,
+          onPageError: () => {
+            throw new Error('logger bug');
+          },
+        }).toArray({ max: 10 }),
+      );
+      await advance(clock, 10);
+      expect(ids(all.value ?? [])).toEqual(range(0, 3));
+      expect(uncaught).toEqual([]);
+    });
   });
 
   it('should honour Retry-After on a 429 before asking for the page again', async () => {

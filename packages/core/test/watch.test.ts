@@ -18,7 +18,7 @@ import {
   waitForJob,
   watchJob,
 } from '../src/index.js';
-import { fakeSource, flush, manualClock, type Step, track } from './helpers.js';
+import { catchingUncaught, fakeSource, flush, manualClock, type Step, track } from './helpers.js';
 
 const almostOne = () => 0.999_999_9;
 /** Tests of the engine's mechanics pin the exponential backoff strategy, whose delays they assert. */
@@ -357,28 +357,69 @@ describe('watchJob callbacks', () => {
 });
 
 describe('watchJob callback errors', () => {
-  it('should keep polling when a callback throws, rethrowing its error from a microtask', async () => {
-    const rethrown: unknown[] = [];
-    vi.stubGlobal('queueMicrotask', (fn: () => void) => {
-      try {
-        fn();
-      } catch (error) {
-        rethrown.push(error);
-      }
+  it('should route every throwing callback to onCallbackError, keep polling, and never throw uncaught', async () => {
+    await catchingUncaught(async (uncaught) => {
+      const reported: [string, unknown][] = [];
+      const bug = (name: string) => () => {
+        throw new Error(`${name} bug`);
+      };
+      const watch = watchJob(
+        fakeSource([
+          { error: new ServerError({ status: 503 }) },
+          { status: 'running', rawStatus: 'HMM' },
+          running(2),
+          { status: 'succeeded' },
+        ]),
+        'j1',
+        {
+          random: () => 0,
+          onSnapshot: bug('onSnapshot'),
+          onStatusChange: bug('onStatusChange'),
+          onProgress: bug('onProgress'),
+          onPoll: bug('onPoll'),
+          onPollError: bug('onPollError'),
+          onUnknownStatus: bug('onUnknownStatus'),
+          onCallbackError: (error, callback) => reported.push([callback, (error as Error).message]),
+        },
+      );
+      watch.subscribe(bug('subscribe'));
+      await vi.advanceTimersByTimeAsync(10_000);
+      await expect(watch.done).resolves.toMatchObject({ status: 'succeeded' });
+      expect(uncaught).toEqual([]);
+      const names = new Set(reported.map(([name]) => name));
+      expect([...names].sort()).toEqual(
+        ['onPoll', 'onPollError', 'onProgress', 'onSnapshot', 'onStatusChange', 'subscribe'].sort(),
+      );
+      for (const [name, message] of reported) expect(message).toBe(`${name} bug`);
     });
-    try {
-      const bug = new Error('listener bug');
-      const done = waitForJob(fakeSource([running(1), running(2), { status: 'succeeded' }]), 'j1', {
+  });
+
+  it('should drop a callback error when there is no onCallbackError (or it throws too), and leave other watches alone', async () => {
+    await catchingUncaught(async (uncaught) => {
+      const healthy: string[] = [];
+      const broken = waitForJob(fakeSource([running(1), { status: 'succeeded' }]), 'j1', {
         onSnapshot: () => {
-          throw bug;
+          throw new RangeError('Maximum call stack size exceeded');
+        },
+        onCallbackError: () => {
+          throw new Error('the reporter is broken too');
         },
       });
-      await vi.advanceTimersByTimeAsync(5000);
-      await expect(done).resolves.toMatchObject({ status: 'succeeded' });
-      expect(rethrown).toEqual([bug, bug, bug]);
-    } finally {
-      vi.unstubAllGlobals();
-    }
+      const bare = waitForJob(fakeSource([running(1), { status: 'succeeded' }]), 'j2', {
+        onProgress: () => {
+          throw new Error('no handler');
+        },
+      });
+      const other = waitForJob(fakeSource([running(1), running(5), { status: 'succeeded' }]), 'j3', {
+        onSnapshot: (s) => healthy.push(s.status),
+      });
+      await vi.advanceTimersByTimeAsync(10_000);
+      await expect(broken).resolves.toMatchObject({ status: 'succeeded' });
+      await expect(bare).resolves.toMatchObject({ status: 'succeeded' });
+      await expect(other).resolves.toMatchObject({ status: 'succeeded' });
+      expect(healthy).toEqual(['running', 'running', 'succeeded']);
+      expect(uncaught).toEqual([]);
+    });
   });
 });
 

@@ -1,11 +1,13 @@
 import { CancelNotSupportedError, type JobSnapshot, type JobSource, ValidationError } from '@batchwatch/core';
 import type { QueryClient } from '@tanstack/react-query';
-import { type JobPollState, type JobQueryData, jobQueryKey } from './query-options.js';
+import { type JobQueryData, jobQueryKey } from './query-options.js';
 
 /** Options of {@link cancelJob}. */
 export interface CancelJobOptions {
   /** Aborts the cancel request. Defaults to none. */
   signal?: AbortSignal;
+  /** The `scope` the job is watched with (see `JobQueryOptions`). Defaults to none. */
+  scope?: string;
 }
 
 /**
@@ -28,14 +30,13 @@ export async function cancelJob<TRaw>(
     throw new CancelNotSupportedError(`${source.provider} ${source.kind} jobs cannot be cancelled`);
   }
   const signal = options.signal ?? new AbortController().signal;
-  const result = await source.cancel(id, { signal, now: () => Date.now() });
-  const queryKey = jobQueryKey(source, id);
-  const data = queryClient.getQueryData<JobQueryData<TRaw>>(queryKey);
-  if (data?.poll) {
-    // The job is about to change: restart backoff so the polls after this one come soon.
-    const cell = data.poll as JobPollState;
-    cell.handle = { ...cell.handle, unchanged: 0 };
-  }
+  const result = await source.cancel(id, { signal, now: Date.now });
+  const queryKey = jobQueryKey(source, id, options.scope);
+  // The job is about to change: restart backoff so the polls after this one come soon.
+  queryClient.setQueryData<JobQueryData<TRaw>>(
+    queryKey,
+    (data) => data && { ...data, poll: { ...data.poll, handle: { ...data.poll.handle, unchanged: 0 } } },
+  );
   await queryClient.invalidateQueries({ queryKey, exact: true });
   return queryClient.getQueryData<JobQueryData<TRaw>>(queryKey)?.snapshot ?? result?.snapshot;
 }

@@ -1,29 +1,29 @@
 import type { JobSnapshot } from '@batchwatch/core';
-import type { JobQueryData } from './query-options.js';
+import type { JobPollState, JobQueryData } from './query-options.js';
 import type { JobResult } from './types.js';
 
-/** What a hook knows about one job's query. */
+/** What a hook knows about one job's query: its snapshot (selected from the query data), error and loading state. */
 export interface JobQueryState<TRaw> {
-  data: JobQueryData<TRaw> | undefined;
+  data: JobSnapshot<TRaw> | undefined;
   error: Error | null;
   isLoading: boolean;
 }
 
-const noop = () => {};
+/** The `select` of the hooks: the snapshot alone, the same object across polls that changed nothing. */
+export const selectSnapshot = <TRaw>(data: JobQueryData<TRaw>): JobSnapshot<TRaw> => data.snapshot;
 
 /**
- * The {@link JobResult} of one job's query, shared by `useJob` and `useJobs`. `track` runs when
- * `nextPollAt` or `pollError` is read, so a hook can subscribe to the poll state only when used.
+ * The {@link JobResult} of one job's query, shared by `useJob` and `useJobs`. `poll` reads the
+ * latest poll state when `nextPollAt` or `pollError` is read (a hook may subscribe to every poll
+ * then, and only then).
  */
 export function toJobResult<TRaw>(
-  { data, error, isLoading }: JobQueryState<TRaw>,
+  { data: snapshot, error, isLoading }: JobQueryState<TRaw>,
   canCancel: boolean,
   cancel: () => Promise<JobSnapshot<TRaw> | undefined>,
   refetch: () => Promise<void>,
-  track: () => unknown = noop,
+  getPoll: () => Readonly<JobPollState> | undefined,
 ): JobResult<TRaw> {
-  const snapshot = data?.snapshot;
-  const poll = data?.poll;
   return {
     snapshot,
     status: snapshot?.status,
@@ -33,13 +33,13 @@ export function toJobResult<TRaw>(
     error,
     isLoading,
     get nextPollAt() {
-      track();
-      if (!poll || error !== null || snapshot?.isTerminal || poll.delayMs === null) return null;
+      const poll = getPoll();
+      // A terminal snapshot ended polling: its poll state has no delay.
+      if (!poll || error !== null || poll.delayMs === null) return null;
       return poll.handle.nextPollAt;
     },
     get pollError() {
-      track();
-      return poll?.pollError;
+      return getPoll()?.pollError;
     },
     canCancel,
     cancel,

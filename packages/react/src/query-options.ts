@@ -18,13 +18,12 @@ import {
   type UseQueryOptions,
 } from '@tanstack/react-query';
 
-/** The query key of a job: `['batchwatch', provider, kind, id]`. */
-export type JobQueryKey = readonly ['batchwatch', provider: string, kind: string, id: string | null];
+/** The query key of a job: `['batchwatch', provider, kind, id]`, with the `scope` last when there is one. */
+export type JobQueryKey = readonly ['batchwatch', provider: string, kind: string, id: string | null, scope?: string];
 
 /**
- * Where polling stands, as core's `pollOnce` left it. One object per query, updated in place on
- * every poll, so a poll that changed nothing leaves the query's `data` identical (no re-render)
- * while the schedule still moves on. Read it, never write it.
+ * Where polling stands, as core's `pollOnce` left it. A new object on every poll (so a TanStack
+ * `select` over it runs again), never changed after it was cached.
  */
 export interface JobPollState {
   /** The core handle: attempt count, backoff exponent, error budget, deadline, `nextPollAt`. */
@@ -37,11 +36,15 @@ export interface JobPollState {
   pollError: unknown;
 }
 
-/** What a job query caches: the last changed snapshot and the live poll state. */
+/**
+ * What a job query caches: a new object on every poll, with the last changed snapshot (the same
+ * object across polls that changed nothing, so what depends on it alone does not re-render) and
+ * the poll state.
+ */
 export interface JobQueryData<TRaw = unknown> {
   /** The last snapshot that differed from the one before (core's change rule); `progress.fraction` never goes backwards. */
   readonly snapshot: JobSnapshot<TRaw>;
-  /** The live poll state. See {@link JobPollState}. */
+  /** Where polling stands after this poll. See {@link JobPollState}. */
   readonly poll: Readonly<JobPollState>;
 }
 
@@ -55,18 +58,30 @@ export interface JobQueryOptions extends PollOptions {
   gcTime?: number;
   /** TanStack `meta` for the query. Defaults to none. */
   meta?: QueryMeta;
+  /**
+   * Whose job this is (a tenant, an account), added to the query key. Jobs are cached by provider,
+   * kind and id, so two sources that read the same id as different accounts (two tenants' keys)
+   * share one cache entry, and the first one's data, unless each passes its own scope. Defaults to
+   * none.
+   */
+  scope?: string;
 }
 
-/** The query key of `source`'s job `id`: `['batchwatch', provider, kind, id]`. Use it to invalidate or read the cache. */
+/**
+ * The query key of `source`'s job `id`: `['batchwatch', provider, kind, id]`, plus `scope` when
+ * given. Use it to invalidate or read the cache.
+ */
 export function jobQueryKey(
   source: Pick<JobSource<unknown>, 'provider' | 'kind'>,
   id: string | null | undefined,
+  scope?: string,
 ): JobQueryKey {
-  return ['batchwatch', source.provider, source.kind, id ?? null] as const;
+  const key = ['batchwatch', source.provider, source.kind, id ?? null] as const;
+  return scope === undefined ? key : [...key, scope];
 }
 
-const isJobData = (value: unknown): value is JobQueryData<unknown> =>
-  typeof value === 'object' && value !== null && 'snapshot' in value && 'poll' in value;
+// A job query holds JobQueryData or nothing; anything without a poll state is treated as nothing.
+const isJobData = (value: unknown): value is JobQueryData<unknown> => !!(value as JobQueryData | undefined)?.poll;
 
 /**
  * One poll step through core. Transient errors (network, 5xx, 429) are not thrown: with a snapshot
@@ -90,18 +105,16 @@ async function pollJob<TRaw>(
   const policy = { ...options, signal, resolveOnUnsuccessful: true };
   // Nothing to show yet: keep polling on the schedule until there is a snapshot (or an end).
   const step = await (prev ? pollOnce : pollUntilSnapshot)(source, handle, policy);
+  if (step.done && step.error !== undefined) throw step.error;
   const poll: JobPollState = {
     handle: step.handle,
     delayMs: step.delayMs,
     delaySource: step.delaySource,
     pollError: step.snapshot ? undefined : step.error,
   };
-  // The cell is shared by every version of this query's data; updating it keeps `data` stable.
-  const cell = prev ? Object.assign(prev.poll as JobPollState, poll) : poll;
-  if (step.done && step.error !== undefined) throw step.error;
-  // Without a new snapshot (a transient error) or with an unchanged one, the data stays as it was.
-  if (!step.snapshot || (prev && step.handle.sig === handle.sig)) return prev as JobQueryData<TRaw>;
-  return { snapshot: step.snapshot, poll: cell };
+  // Without a new snapshot (a transient error) or with an unchanged one, the snapshot stays the same object.
+  const changed = step.snapshot && !(prev && step.handle.sig === handle.sig);
+  return { snapshot: (changed ? step.snapshot : prev?.snapshot) as JobSnapshot<TRaw>, poll };
 }
 
 // All of the following read the query; none has side effects, since TanStack calls them often.
@@ -115,7 +128,7 @@ interface QueryLike {
 function staleTime(query: QueryLike): number {
   const data = query.state.data;
   if (!isJobData(data)) return 0;
-  if (data.snapshot.isTerminal) return Number.POSITIVE_INFINITY;
+  if (data.snapshot.isTerminal) return Infinity;
   return Math.max(0, data.poll.handle.nextPollAt - query.state.dataUpdatedAt);
 }
 
@@ -135,12 +148,6 @@ function nextInterval(query: QueryLike, inBackground: boolean): number | false {
 
 const notAfterError = (query: QueryLike) => query.state.status !== 'error';
 
-/** Keeps the previous data object when core saw no change, so components re-render only on change. */
-function keepUnchanged(oldData: unknown, newData: unknown): unknown {
-  if (isJobData(oldData) && isJobData(newData) && oldData.snapshot === newData.snapshot) return oldData;
-  return newData;
-}
-
 /** The options {@link jobQueryOptions} returns: `useQuery`, `useSuspenseQuery`, `prefetchQuery` and `ensureQueryData` accept them. */
 export type JobQueryOptionsResult<TRaw> = Omit<
   UseQueryOptions<JobQueryData<TRaw>, Error, JobQueryData<TRaw>, JobQueryKey>,
@@ -153,8 +160,9 @@ export type JobQueryOptionsResult<TRaw> = Omit<
 /**
  * TanStack Query options that watch `source`'s job `id` on the core schedule: each fetch is one
  * `pollOnce` step, `refetchInterval` is the delay core chose (server `Retry-After` first, then
- * backoff with jitter, clamped), polling stops on a terminal snapshot or a fatal error, and data
- * stays `===` across polls that changed nothing. Use it with `prefetchQuery`, `ensureQueryData`,
+ * backoff with jitter, clamped), polling stops on a terminal snapshot or a fatal error, and
+ * `data.snapshot` stays `===` across polls that changed nothing (`data` itself is new on every
+ * poll, so a `select` sees each one). Use it with `prefetchQuery`, `ensureQueryData`,
  * `useQuery`, `useSuspenseQuery` or `HydrationBoundary`; `data.snapshot` is the snapshot.
  *
  * @example
@@ -167,7 +175,7 @@ export function jobQueryOptions<TRaw>(
 ): JobQueryOptionsResult<TRaw> {
   const inBackground = options.pollInBackground === true;
   const query = queryOptions({
-    queryKey: jobQueryKey(source, id),
+    queryKey: jobQueryKey(source, id, options.scope),
     queryFn: (context: QueryFunctionContext<JobQueryKey>) => pollJob(source, id, options, context),
     enabled: options.enabled !== false && typeof id === 'string' && id !== '',
     // Core's schedule retries transient errors; TanStack's retries would ignore Retry-After and pause in hidden tabs.
@@ -177,7 +185,8 @@ export function jobQueryOptions<TRaw>(
     refetchIntervalInBackground: inBackground,
     refetchOnWindowFocus: notAfterError,
     refetchOnReconnect: notAfterError,
-    structuralSharing: keepUnchanged,
+    // pollJob keeps an unchanged snapshot the same object; a deep compare of raw bodies would only cost.
+    structuralSharing: false,
     ...(options.gcTime !== undefined && { gcTime: options.gcTime }),
     ...(options.meta !== undefined && { meta: options.meta }),
   });

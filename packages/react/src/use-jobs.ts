@@ -1,8 +1,8 @@
-import { JOB_STATUSES, type JobSource, type JobStatus } from '@batchwatch/core';
+import { JOB_STATUSES, type JobSnapshot, type JobSource, type JobStatus } from '@batchwatch/core';
 import { type QueryClient, type UseQueryResult, useQueries, useQueryClient } from '@tanstack/react-query';
 import { useMemo, useRef } from 'react';
 import { cancelJob } from './cancel.js';
-import { type JobQueryState, toJobResult } from './job-result.js';
+import { type JobQueryState, selectSnapshot, toJobResult } from './job-result.js';
 import { type JobQueryData, jobQueryKey, jobQueryOptions } from './query-options.js';
 import type { JobResult, UseJobOptions } from './types.js';
 
@@ -10,6 +10,8 @@ import type { JobResult, UseJobOptions } from './types.js';
 export interface JobSpec<TRaw = unknown> {
   source: JobSource<TRaw>;
   id: string | null | undefined;
+  /** Whose job it is (see `JobQueryOptions.scope`). Defaults to the hook's `scope` option. */
+  scope?: string;
 }
 
 /** The raw type of a {@link JobSpec}. */
@@ -49,7 +51,7 @@ export interface JobsResult<TJobs extends readonly JobSpec<unknown>[]> {
 }
 
 // Module-level, so TanStack keeps the combined array (and its parts) `===` while nothing changed.
-function pickStates(results: UseQueryResult<JobQueryData<unknown>, Error>[]): JobQueryState<unknown>[] {
+function pickStates(results: UseQueryResult<JobSnapshot<unknown>, Error>[]): JobQueryState<unknown>[] {
   return results.map((r) => ({ data: r.data, error: r.error, isLoading: r.isLoading }));
 }
 
@@ -75,17 +77,16 @@ export function useJobs<const TJobs extends readonly JobSpec<unknown>[]>(
 ): JobsResult<TJobs> {
   const { queryClient, ...queryOptions } = options ?? {};
   const client: QueryClient = useQueryClient(queryClient);
-  const states = useQueries(
-    {
-      queries: jobs.map((job) => jobQueryOptions(job.source, job.id, queryOptions)),
-      combine: pickStates,
-    },
-    client,
-  );
+  const scopeOf = (job: JobSpec<unknown>) => job.scope ?? queryOptions.scope;
+  const queries = jobs.map((job) => ({
+    ...jobQueryOptions(job.source, job.id, { ...queryOptions, scope: scopeOf(job) }),
+    select: selectSnapshot,
+  }));
+  const states = useQueries({ queries, combine: pickStates }, client);
   // The latest jobs, for cancel(): callers usually pass a new array (and sources) every render.
   const live = useRef(jobs);
   live.current = jobs;
-  const keys = JSON.stringify(jobs.map((job) => jobQueryKey(job.source, job.id)));
+  const keys = JSON.stringify(queries.map((query) => query.queryKey));
 
   // `keys` stands for the jobs' identities (read through `live`): a new array of the same jobs keeps the result.
   // biome-ignore lint/correctness/useExhaustiveDependencies: keys is the identity of the job list read through `live`
@@ -102,7 +103,7 @@ export function useJobs<const TJobs extends readonly JobSpec<unknown>[]>(
     const counts = emptyCounts();
     const results = states.map((state, index) => {
       const spec = specs[index] as JobSpec<unknown>;
-      const snapshot = state.data?.snapshot;
+      const snapshot = state.data;
       if (snapshot) {
         counts[snapshot.status]++;
         completed += snapshot.progress.completed;
@@ -118,13 +119,15 @@ export function useJobs<const TJobs extends readonly JobSpec<unknown>[]>(
       isLoading ||= state.isLoading;
       error ??= state.error;
       const { source, id } = spec;
+      // `keys` changes with every scope, so the one read here is current.
+      const scope = scopeOf(spec);
+      const queryKey = jobQueryKey(source, id, scope);
       return toJobResult(
         state,
         typeof source.cancel === 'function',
-        () => cancelJob(client, source, id),
-        async () => {
-          await client.refetchQueries({ queryKey: jobQueryKey(source, id), exact: true });
-        },
+        () => cancelJob(client, source, id, { scope }),
+        () => client.refetchQueries({ queryKey, exact: true }),
+        () => client.getQueryData<JobQueryData<unknown>>(queryKey)?.poll,
       );
     });
     const n = states.length;

@@ -12,6 +12,7 @@ import {
   focusManager,
   HydrationBoundary,
   QueryClientProvider,
+  useQuery,
   useSuspenseQuery,
 } from '@tanstack/react-query';
 import { act, cleanup, render, renderHook, screen } from '@testing-library/react';
@@ -170,6 +171,43 @@ describe('identity', () => {
     expect(renders).toBeGreaterThan(before);
     expect(seen.at(-1)).toBe(15_000);
     expect(new Set(seen.filter((v) => v !== null))).toEqual(new Set([1000, 3000, 7000, 15_000]));
+  });
+
+  it('should run a select on every poll, changed or not (useQuery over jobQueryOptions)', async () => {
+    const id = mock.addJob('runflow', 'batch', stuck(10));
+    const source = runflow();
+    const seen: number[] = [];
+    renderHook(
+      () => {
+        const { data } = useQuery({ ...jobQueryOptions(source, id, SCHEDULE), select: (d) => d.poll.handle.attempt });
+        if (data !== undefined && seen.at(-1) !== data) seen.push(data);
+      },
+      { wrapper: wrapper(newClient()) },
+    );
+    await settle();
+    // Polls at 0, 1, 3, 7, 15 and 31 s: six attempts, all unchanged after the first.
+    await advance(31_000);
+    expect(readTimes(id)).toEqual([0, 1000, 3000, 7000, 15_000, 31_000]);
+    expect(seen).toEqual([1, 2, 3, 4, 5, 6]);
+  });
+
+  it('should give a new data object per poll that keeps the unchanged snapshot, and never write to cached data', async () => {
+    const id = mock.addJob('runflow', 'batch', stuck(10));
+    const source = runflow();
+    const client = newClient();
+    const options = jobQueryOptions(source, id, SCHEDULE);
+    renderHook(() => useQuery(options), { wrapper: wrapper(client) });
+    await settle();
+    const first = client.getQueryData(options.queryKey);
+    const frozen = structuredClone({ attempt: first?.poll.handle.attempt, unchanged: first?.poll.handle.unchanged });
+    await advance(1000);
+    const second = client.getQueryData(options.queryKey);
+    expect(second).not.toBe(first);
+    expect(second?.snapshot).toBe(first?.snapshot);
+    expect(second?.poll.handle.attempt).toBe(2);
+    // The first version of the data is as it was: nothing was changed in place.
+    expect({ attempt: first?.poll.handle.attempt, unchanged: first?.poll.handle.unchanged }).toEqual(frozen);
+    expect(first?.poll).not.toBe(second?.poll);
   });
 
   it('should keep the same result while re-rendered with a source built inline', async () => {

@@ -122,7 +122,7 @@ describe('query options', () => {
       JobQueryData<SupermetricsQueryStatus>
     >();
     expectTypeOf(jobQueryKey(runflow, 'b1')).toEqualTypeOf<
-      readonly ['batchwatch', provider: string, kind: string, id: string | null]
+      readonly ['batchwatch', provider: string, kind: string, id: string | null, scope?: string]
     >();
   });
 });

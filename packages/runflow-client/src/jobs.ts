@@ -1,5 +1,5 @@
 import type { JobSnapshot, JobSource, JobStatus, SourceContext, StatusTable } from '@batchwatch/core';
-import { createSnapshot, mapStatus, paramValidator, unwrapApiResult } from '@batchwatch/core/client-kit';
+import { createSnapshot, mapStatus, paramValidator, statusOf, unwrapApiResult } from '@batchwatch/core/client-kit';
 import type { RunflowClient } from './client.js';
 import { parseRunflowError } from './errors.js';
 import { paramRules } from './generated/params.gen.js';
@@ -46,7 +46,7 @@ export function runflowBatchSnapshot(
   observedAt: number,
   id = batch.id ?? '',
 ): JobSnapshot<RunflowBatch> {
-  const rawStatus = batch.status_code ?? null;
+  const rawStatus = statusOf('runflow', 'status_code', batch.status_code);
   const status = mapStatus(runflowBatchStatusTable, rawStatus);
   const failed = n(batch.items_failed) + n(batch.items_cancelled);
   const failure = failureOf(batch, status);
@@ -74,7 +74,7 @@ export function runflowBatchSnapshot(
 
 /** Normalizes a Runflow run body. Progress counts `nodes_completed` over `nodes_total`. */
 export function runflowRunSnapshot(run: RunflowRun, observedAt: number, id = run.id ?? ''): JobSnapshot<RunflowRun> {
-  const rawStatus = run.status_code ?? null;
+  const rawStatus = statusOf('runflow', 'status_code', run.status_code);
   const status = mapStatus(runflowRunStatusTable, rawStatus);
   const failure = failureOf(run, status);
   return createSnapshot({

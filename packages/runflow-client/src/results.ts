@@ -1,5 +1,5 @@
 import type { ResultItem, ResultPager } from '@batchwatch/core';
-import { unwrapApiResult } from '@batchwatch/core/client-kit';
+import { objectList, unwrapApiResult } from '@batchwatch/core/client-kit';
 import { type ItemStatusTable, mapItemStatus } from '@batchwatch/core/results';
 import type { RunflowClient } from './client.js';
 import { parseRunflowError } from './errors.js';
@@ -31,7 +31,7 @@ const text = (v: unknown): string | undefined => (typeof v === 'string' && v !==
 
 /** Normalizes one batch item; `index` is used when the item has no `sequence_index`. */
 export function runflowBatchItem(item: RunflowBatchItem, index: number): ResultItem<RunflowBatchItem> {
-  const status = mapItemStatus(runflowItemStatusTable, item.status_code);
+  const status = mapItemStatus(runflowItemStatusTable, item.status_code, 'status_code');
   const out: ResultItem<RunflowBatchItem> = {
     id: item.id,
     index: typeof item.sequence_index === 'number' ? item.sequence_index : index,
@@ -55,7 +55,9 @@ export function runflowBatchItem(item: RunflowBatchItem, index: number): ResultI
  * The items of a batch, for `jobResults`: pages `GET /v1/batches/{batch_id}/items` with its
  * `pq` / `next_pq` cursor (at most 500 a page), one item per input with its live status, the
  * error as `failure` and the full item (output, cost, nested run) as `raw`. Attached as `results`
- * to `runflowBatch(client)`.
+ * to `runflowBatch(client)`. The first page also reads `GET /v1/batches/{id}` (one request more):
+ * the batch's `items_total` bounds the stream, so a provider cannot stream more items than the
+ * batch has, and a cursor that comes back fails with `InvalidResponseError`.
  */
 export function runflowBatchItems(client: RunflowClient): ResultPager<RunflowBatchItem> {
   return {
@@ -64,19 +66,36 @@ export function runflowBatchItems(client: RunflowClient): ResultPager<RunflowBat
     async fetchPage(batch_id, cursor, context) {
       const query: { limit: number; pq?: string } = { limit: context.pageSize };
       if (cursor !== null) query.pq = cursor;
-      const { data, hints } = await unwrapApiResult(
-        'runflow',
-        () =>
-          client.GET('/v1/batches/{batch_id}/items', {
-            params: { path: { batch_id }, query },
-            signal: context.signal,
-          }),
-        parseRunflowError,
-        context,
-      );
-      const items = data.items ?? [];
+      // The first page also reads the batch: its `items_total` bounds the stream (no endless cursors).
+      const [{ data, hints }, batch] = await Promise.all([
+        unwrapApiResult(
+          'runflow',
+          () =>
+            client.GET('/v1/batches/{batch_id}/items', {
+              params: { path: { batch_id }, query },
+              signal: context.signal,
+            }),
+          parseRunflowError,
+          context,
+        ),
+        cursor === null
+          ? unwrapApiResult(
+              'runflow',
+              () => client.GET('/v1/batches/{id}', { params: { path: { id: batch_id } }, signal: context.signal }),
+              parseRunflowError,
+              context,
+            )
+          : undefined,
+      ]);
+      const items = objectList('runflow', 'items', data.items);
       const next = typeof data.next_pq === 'string' && data.next_pq !== '' ? data.next_pq : null;
-      return { items: items.map((item, i) => runflowBatchItem(item, context.seen + i)), next, total: null, hints };
+      const total = batch?.data.items_total;
+      return {
+        items: items.map((item, i) => runflowBatchItem(item, context.seen + i)),
+        next,
+        total: typeof total === 'number' ? total : null,
+        hints,
+      };
     },
   };
 }

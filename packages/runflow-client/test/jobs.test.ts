@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { JOB_STATUSES, type JobStatus } from '@batchwatch/core';
+import { InvalidResponseError, JOB_STATUSES, type JobStatus } from '@batchwatch/core';
 import { describe, expect, it } from 'vitest';
 import {
   type KnownBatchStatusCode,
@@ -42,11 +42,9 @@ describe('runflowBatchStatusTable', () => {
     expect(snapshot.isTerminal).toBe(false);
   });
 
-  it('should treat a missing status as unknown', () => {
-    expect(runflowBatchSnapshot({ id: ID, status_code: null }, 0)).toMatchObject({
-      status: 'unknown',
-      rawStatus: null,
-    });
+  it('should refuse a missing status (InvalidResponseError: polling it would be polling unknown forever)', () => {
+    expect(() => runflowBatchSnapshot({ id: ID, status_code: null }, 0)).toThrow(InvalidResponseError);
+    expect(() => runflowBatchSnapshot({ id: ID }, 0)).toThrow(/runflow sent no status_code/);
   });
 });
 

@@ -1,4 +1,4 @@
-import { NotFoundError, ValidationError } from '@batchwatch/core';
+import { InvalidResponseError, NotFoundError, ValidationError } from '@batchwatch/core';
 import { jobResults, ResultLimitError } from '@batchwatch/core/results';
 import {
   activeResources,
@@ -51,10 +51,25 @@ function item(i: number) {
   };
 }
 
-/** Serves `GET /v1/batches/{id}/items` with `pq` cursors (`c<offset>`) over `total(n)` items at request n. */
+/** The batch as `GET /v1/batches/{id}` answers it, with `items_total`. */
+const batch = (itemsTotal: number | null) => ({
+  id: BATCH,
+  status_code: 'succeeded',
+  items_total: itemsTotal,
+  items_succeeded: itemsTotal,
+});
+const isBatchRead = (r: RecordedRequest) => new URL(r.url, 'http://x').pathname === `/v1/batches/${BATCH}`;
+/** The item page requests only (the first page also reads the batch for its `items_total`). */
+const itemRequests = () => server.requests.filter((r) => !isBatchRead(r));
+
+/**
+ * Serves `GET /v1/batches/{id}/items` with `pq` cursors (`c<offset>`) over `total(n)` items at item
+ * request n, and `GET /v1/batches/{id}` with `items_total` = `total(0)`.
+ */
 function serveItems(total: (n: number) => number, fault?: (n: number) => ScriptedResponse | undefined): void {
   let n = 0;
   server.respond((r) => {
+    if (isBatchRead(r)) return { body: batch(total(0)) };
     const k = n++;
     const answer = fault?.(k);
     if (answer) return answer;
@@ -88,7 +103,7 @@ describe('runflowBatchItems (GET /v1/batches/{batch_id}/items)', () => {
       failure: { code: 'PROVIDER_REJECTED_INPUT', message: 'image_url could not be fetched (HTTP 403).' },
       raw: { cost: '0.0420' },
     });
-    expect(server.requests.map((r) => r.url)).toEqual([
+    expect(itemRequests().map((r) => r.url)).toEqual([
       `/v1/batches/${BATCH}/items?limit=3`,
       `/v1/batches/${BATCH}/items?limit=3&pq=c3`,
       `/v1/batches/${BATCH}/items?limit=3&pq=c6`,
@@ -99,13 +114,60 @@ describe('runflowBatchItems (GET /v1/batches/{batch_id}/items)', () => {
   it('should deliver an empty batch after one request with the largest page', async () => {
     serveItems(() => 0);
     expect(await jobResults(runflowBatch(client()), BATCH).toArray({ max: 10 })).toEqual([]);
-    expect(server.requests.map((r) => r.url)).toEqual([`/v1/batches/${BATCH}/items?limit=500`]);
+    expect(server.requests.map((r) => r.url).sort()).toEqual([
+      `/v1/batches/${BATCH}`,
+      `/v1/batches/${BATCH}/items?limit=500`,
+    ]);
   });
 
-  it('should keep following the cursor when items are added between pages', async () => {
+  it('should read the batch once, beside the first page, for its items_total', async () => {
+    serveItems(() => 7);
+    await jobResults(runflowBatch(client()), BATCH, { pageSize: 3 }).toArray({ max: 10 });
+    expect(server.requests.filter(isBatchRead)).toHaveLength(1);
+    expect(server.requests.filter(isBatchRead)[0]?.headers.authorization).toBe(`Bearer ${KEY}`);
+  });
+
+  it('should refuse more items than the batch has (items_total), as InvalidResponseError', async () => {
     serveItems((n) => (n === 0 ? 6 : 9));
-    const items = await jobResults(runflowBatch(client()), BATCH, { pageSize: 4 }).toArray({ max: 20 });
-    expect(ids(items)).toEqual(range(0, 9));
+    const error = await jobResults(runflowBatch(client()), BATCH, { pageSize: 4 })
+      .toArray({ max: 20 })
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(InvalidResponseError);
+    expect(itemRequests()).toHaveLength(2);
+  });
+
+  it('should fail a cursor that cycles (a -> b -> a) with InvalidResponseError after one request per cursor', async () => {
+    const next: Record<string, string> = { '': 'a', a: 'b', b: 'a' };
+    server.respond((r) => {
+      if (isBatchRead(r)) return { body: batch(null) };
+      if (itemRequests().length > 10) return { status: 500, body: { code: 'LOOP', message: 'a loop' } };
+      const pq = query(r).get('pq') ?? '';
+      const offset = { '': 0, a: 2, b: 4 }[pq] ?? 0;
+      return { body: { items: [item(offset), item(offset + 1)], next_pq: next[pq] } };
+    });
+    const seen: string[] = [];
+    const error = await (async () => {
+      for await (const it of jobResults(runflowBatch(client()), BATCH, { pageSize: 2, prefetch: 0 })) seen.push(it.id);
+    })().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(InvalidResponseError);
+    expect((error as Error).message).toMatch(/cursor "a" came back/);
+    expect(seen).toEqual(range(0, 4));
+    expect(itemRequests().map((r) => query(r).get('pq'))).toEqual([null, 'a', 'b']);
+  });
+
+  it('should stop at the batch items_total when the provider names a fresh next cursor forever', async () => {
+    server.respond((r) => {
+      if (isBatchRead(r)) return { body: batch(5) };
+      if (itemRequests().length > 10) return { status: 500, body: { code: 'LOOP', message: 'a loop' } };
+      const k = itemRequests().length - 1;
+      return { body: { items: [item(2 * k), item(2 * k + 1)], next_pq: `fresh-${k}` } };
+    });
+    const error = await jobResults(runflowBatch(client()), BATCH, { pageSize: 2 })
+      .toArray({ max: 100 })
+      .catch((e: unknown) => e);
+    // Page 2 brings items 5 and 6 of a batch of 5.
+    expect(error).toBeInstanceOf(InvalidResponseError);
+    expect(itemRequests()).toHaveLength(3);
   });
 
   it('should retry a page that failed once at the same cursor: no duplicate, no gap', async () => {
@@ -116,7 +178,7 @@ describe('runflowBatchItems (GET /v1/batches/{batch_id}/items)', () => {
     );
     const items = await jobResults(runflowBatch(client()), BATCH, { pageSize: 3, clock, ...FAST }).toArray({ max: 20 });
     expect(ids(items)).toEqual(range(0, 9));
-    expect(server.requests.map((r) => query(r).get('pq'))).toEqual([null, 'c3', 'c3', 'c6']);
+    expect(itemRequests().map((r) => query(r).get('pq'))).toEqual([null, 'c3', 'c3', 'c6']);
   });
 
   it('should wait for Retry-After on a 429', async () => {
@@ -143,18 +205,18 @@ describe('runflowBatchItems (GET /v1/batches/{batch_id}/items)', () => {
     const stream = jobResults(runflowBatch(client()), BATCH, { pageSize: 3, signal: controller.signal });
     const it = stream[Symbol.asyncIterator]();
     expect((await it.next()).value?.id).toBe(itemId(0));
-    while (server.requests.length < 2) await new Promise((r) => setTimeout(r, 5));
+    while (itemRequests().length < 2) await new Promise((r) => setTimeout(r, 5));
     controller.abort(new Error('stop'));
     await expect(it.next()).rejects.toThrow('stop');
     await new Promise((r) => setTimeout(r, 30));
-    expect(server.requests).toHaveLength(2);
+    expect(itemRequests()).toHaveLength(2);
     await expectNoLeaks(baseline);
   });
 
   it('should stop at once on a 404', async () => {
     server.respond(() => ({ status: 404, body: { code: 'NOT_FOUND', message: 'Batch not found.' } }));
     await expect(jobResults(runflowBatch(client()), BATCH).toArray({ max: 1 })).rejects.toBeInstanceOf(NotFoundError);
-    expect(server.requests).toHaveLength(1);
+    expect(itemRequests()).toHaveLength(1);
   });
 
   it('should refuse to collect more items than max', async () => {
@@ -162,7 +224,7 @@ describe('runflowBatchItems (GET /v1/batches/{batch_id}/items)', () => {
     await expect(
       jobResults(runflowBatch(client()), BATCH, { pageSize: 3, prefetch: 0 }).toArray({ max: 4 }),
     ).rejects.toBeInstanceOf(ResultLimitError);
-    expect(server.requests).toHaveLength(2);
+    expect(itemRequests()).toHaveLength(2);
   });
 
   it('should validate the id and page size (limit <= 500) before any request', () => {

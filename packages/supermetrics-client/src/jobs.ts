@@ -7,7 +7,7 @@ import {
   type SourceContext,
   type StatusTable,
 } from '@batchwatch/core';
-import { createSnapshot, mapStatus, paramValidator, unwrapApiResult } from '@batchwatch/core/client-kit';
+import { createSnapshot, mapStatus, paramValidator, statusOf, unwrapApiResult } from '@batchwatch/core/client-kit';
 import type { SupermetricsClient } from './client.js';
 import { parseSupermetricsError } from './errors.js';
 import { paramRules } from './generated/params.gen.js';
@@ -45,7 +45,8 @@ export const supermetricsQueryStatusTable: StatusTable<KnownQueryStatusCode> = {
   PROCESS_EXITED: 'failed',
 };
 
-const n = (v: number | null | undefined): number => (typeof v === 'number' && Number.isFinite(v) ? v : 0);
+/** @internal A count from a body: a finite number, else 0. */
+export const n = (v: unknown): number => (typeof v === 'number' && Number.isFinite(v) ? v : 0);
 
 /** Normalizes a `GET /query/status` body. Progress is `queries_ready / queries_total`; the total may grow. */
 export function supermetricsQuerySnapshot(
@@ -53,7 +54,7 @@ export function supermetricsQuerySnapshot(
   observedAt: number,
   id = body.meta?.schedule_id ?? '',
 ): JobSnapshot<SupermetricsQueryStatus> {
-  const rawStatus = body.meta?.status_code ?? null;
+  const rawStatus = statusOf('supermetrics', 'meta.status_code', body.meta?.status_code);
   const status = mapStatus(supermetricsQueryStatusTable, rawStatus);
   const progress = body.meta?.progress;
   let failure: { code?: string; message: string } | undefined;
@@ -200,10 +201,9 @@ export function supermetricsBatch(client: SupermetricsClient): JobSource<Superme
         }),
       ),
     ]);
-    if (!batch.data.data) {
-      throw new InvalidResponseError('supermetrics sent a batch response without data', { status: 200 });
-    }
-    const raw: SupermetricsBatchRaw = { batch: batch.data.data, status: status.data };
+    // A batch without a status string (or without `data`) cannot be polled: InvalidResponseError.
+    statusOf('supermetrics', 'data.status_code', batch.data.data?.status_code);
+    const raw = { batch: batch.data.data, status: status.data } as SupermetricsBatchRaw;
     return {
       snapshot: supermetricsBatchSnapshot(raw, context.now(), batch_id),
       hints: mergeHints(batch.hints, status.hints),

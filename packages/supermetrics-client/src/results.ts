@@ -8,12 +8,12 @@ import {
   type ResultPager,
   ValidationError,
 } from '@batchwatch/core';
-import { unwrapApiResult } from '@batchwatch/core/client-kit';
+import { objectList, unwrapApiResult } from '@batchwatch/core/client-kit';
 import { type ItemStatusTable, mapItemStatus, offsetCursor, ResultsNotReadyError } from '@batchwatch/core/results';
 import type { SupermetricsClient } from './client.js';
 import { parseSupermetricsError } from './errors.js';
 import type { components, KnownBatchQueryStatusCode } from './generated/schema.gen.js';
-import { supermetricsQuerySnapshot } from './jobs.js';
+import { n, supermetricsQuerySnapshot } from './jobs.js';
 
 type Schemas = components['schemas'];
 /** One result row of a query, as `GET /query/status` sends it in `data`. */
@@ -146,10 +146,19 @@ async function statusPage(
     if (snapshot.status === 'cancelled') throw new JobCancelledError(snapshot);
     throw new ResultsNotReadyError(snapshot);
   }
-  const rows = data.data ?? [];
-  // `meta.paginate.next` (when sent) says whether rows follow; without it, read until an empty page.
+  const rows = objectList('supermetrics', 'data', data.data);
+  const wanted = end - start + 1;
+  if (rows.length > wanted) {
+    throw new InvalidResponseError(`supermetrics sent ${rows.length} rows for offsets ${start}-${end}`);
+  }
+  // `meta.paginate.next` (when sent) says whether rows follow. Without it, a page more than one row
+  // short is the last (one short: offset_end may be counted exclusively), so a provider that ignores
+  // the offsets cannot make the stream ask again and again.
   const paginate = data.meta?.paginate;
-  const more = paginate && 'next' in paginate ? typeof paginate.next === 'string' && paginate.next !== '' : true;
+  const more =
+    paginate && 'next' in paginate
+      ? typeof paginate.next === 'string' && paginate.next !== ''
+      : rows.length >= wanted - 1;
   const after = start + rows.length;
   return {
     items: rowItems(rows, start),
@@ -329,7 +338,7 @@ export function supermetricsBatchQueryItem(
   index: number,
   stopped = false,
 ): ResultItem<SupermetricsBatchQuery> {
-  let status = mapItemStatus(supermetricsBatchQueryStatusTable, query.status_code);
+  let status = mapItemStatus(supermetricsBatchQueryStatusTable, query.status_code, 'status_code');
   if (status === 'unknown' && (query.status_code ?? '') === '') {
     if (query.error_info) status = 'failed';
     else if (supermetricsBatchQueryResult(query)) status = 'succeeded';
@@ -374,9 +383,13 @@ export function supermetricsBatchQueries(client: SupermetricsClient): ResultPage
         parseSupermetricsError,
         context,
       );
-      const queries = data.data ?? [];
+      const queries = objectList('supermetrics', 'data', data.data);
       const stopped = data.meta?.status_code === 'STOPPED';
-      const reported = data.meta?.paginate?.total;
+      // The batch's own query count (its progress counters) bounds the stream over a page's claim.
+      const counters = data.meta?.progress;
+      const reported = counters
+        ? n(counters.queued) + n(counters.running) + n(counters.success) + n(counters.failure)
+        : data.meta?.paginate?.total;
       const total = typeof reported === 'number' ? reported : null;
       const after = offset + queries.length;
       // Without a total, read until an empty page rather than guess from a short one.

@@ -237,3 +237,15 @@ describe('startSupermetricsQuery', () => {
     expect(jsonParam(req!.url)).toMatchObject({ ds_id: 'GA4', sync_timeout: 0 });
   });
 });
+
+describe('echoed keys', () => {
+  it('should redact its own key from a 401 a provider echoed it in', async () => {
+    server.respond(() => ({ status: 401, body: { error: { code: 'INVALID_API_KEY', message: `api_key=${KEY}` } } }));
+    const source = supermetricsQueryStatus(createSupermetricsClient({ apiKey: KEY, baseUrl: server.url }));
+    const error = await source
+      .fetchSnapshot('abc123', { signal: new AbortController().signal, now: () => 0 })
+      .catch((e: unknown) => e);
+    expect((error as Error).message).toBe('supermetrics HTTP 401 INVALID_API_KEY: api_key=[redacted]');
+    expect(JSON.stringify((error as { body: unknown }).body)).not.toContain(KEY);
+  });
+});

@@ -69,7 +69,7 @@ function serveRows(script: RowsScript): void {
 }
 
 describe('supermetricsQueryRows (GET /query/status pages)', () => {
-  it('should page offset_start / offset_end and stop on an empty page without paginate', async () => {
+  it('should page offset_start / offset_end and stop on a short page without paginate', async () => {
     serveRows({ total: () => 25 });
     const items = await jobResults(supermetricsQueryStatus(client()), QUERY, { pageSize: 10 }).toArray({ max: 100 });
     expect(ids(items)).toEqual(rowIds(0, 25));
@@ -78,7 +78,6 @@ describe('supermetricsQueryRows (GET /query/status pages)', () => {
       [0, 9],
       [10, 19],
       [20, 29],
-      [25, 34],
     ]);
     expect(jsonOf(server.requests[0] as RecordedRequest).schedule_id).toBe(QUERY);
     expect(server.requests[0]?.headers.authorization).toBe(`Bearer ${KEY}`);
@@ -96,6 +95,46 @@ describe('supermetricsQueryRows (GET /query/status pages)', () => {
     expect(await jobResults(supermetricsQueryStatus(client()), QUERY).toArray({ max: 10 })).toEqual([]);
     expect(server.requests).toHaveLength(1);
     expect(jsonOf(server.requests[0] as RecordedRequest)).toMatchObject({ offset_start: 0, offset_end: 9_999 });
+  });
+
+  it('should read on after a page one row short (offset_end counted exclusively) and stop on a shorter one', async () => {
+    server.respond((r) => {
+      const { offset_start: start, offset_end: end } = jsonOf(r);
+      const data = [];
+      for (let i = start; i < Math.min(end, 20); i++) data.push(row(i));
+      return { body: { meta: { schedule_id: QUERY, status_code: 'SUCCESS' }, data } };
+    });
+    const items = await jobResults(supermetricsQueryStatus(client()), QUERY, { pageSize: 10 }).toArray({ max: 100 });
+    expect(ids(items)).toEqual(rowIds(0, 20));
+    expect(server.requests.map((r) => jsonOf(r).offset_start)).toEqual([0, 9, 18]);
+  });
+
+  it('should end after one request when the provider ignores the offsets and sends the same few rows', async () => {
+    server.respond(() => {
+      if (server.requests.length > 20) return { status: 404, body: { error: { code: 'LOOP', message: 'a loop' } } };
+      return { body: { meta: { schedule_id: QUERY, status_code: 'SUCCESS' }, data: [row(0), row(1), row(2)] } };
+    });
+    const items = await jobResults(supermetricsQueryStatus(client()), QUERY, { pageSize: 10 }).toArray({ max: 100 });
+    expect(ids(items)).toEqual(rowIds(0, 3));
+    expect(server.requests).toHaveLength(1);
+  });
+
+  it('should refuse a page with more rows than offset_start..offset_end asked for (InvalidResponseError)', async () => {
+    server.respond(() => {
+      if (server.requests.length > 20) return { status: 404, body: { error: { code: 'LOOP', message: 'a loop' } } };
+      const data = Array.from({ length: 25 }, (_, i) => row(i));
+      return { body: { meta: { schedule_id: QUERY, status_code: 'SUCCESS' }, data } };
+    });
+    const error = await jobResults(supermetricsQueryStatus(client()), QUERY, {
+      pageSize: 10,
+      clock: instantClock(),
+      maxConsecutiveErrors: 0,
+    })
+      .toArray({ max: 1_000 })
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(InvalidResponseError);
+    expect((error as Error).message).toMatch(/25 rows for offsets 0-9/);
+    expect(server.requests).toHaveLength(1);
   });
 
   it('should keep reading when the row count grows between pages', async () => {
@@ -384,14 +423,34 @@ describe('supermetricsBatchQueries (GET /query/batch/{id}/status pages)', () => 
     expect(url(server.requests[0] as RecordedRequest).search).toBe('?offset=0&limit=1000');
   });
 
-  it('should follow a total that changes between pages, and retry a failed page once', async () => {
+  it('should retry a failed page once at the same offset', async () => {
     const clock = instantClock();
-    serveBatch((n) => (n === 0 ? 5 : 7), { fault: 1 });
+    serveBatch(() => 7, { fault: 1 });
     const items = await jobResults(supermetricsBatch(client()), BATCH, { pageSize: 3, clock, ...FAST }).toArray({
       max: 10,
     });
     expect(items.map((i) => i.index)).toEqual([0, 1, 2, 3, 4, 5, 6]);
     expect(server.requests.map((r) => url(r).searchParams.get('offset'))).toEqual(['0', '3', '3', '6']);
+  });
+
+  it("should stop at the batch's own query count when paginate.total claims 1e15", async () => {
+    server.respond((r) => {
+      if (server.requests.length > 20) return { status: 404, body: { error: { code: 'LOOP', message: 'a loop' } } };
+      const offset = Number(url(r).searchParams.get('offset'));
+      return {
+        body: {
+          meta: {
+            status_code: 'STOPPED',
+            progress: { queued: 0, running: 0, success: 3, failure: 1 },
+            paginate: { offset, limit: 2, total: 1e15 },
+          },
+          data: [query(offset, 'SUCCESS'), query(offset + 1, 'SUCCESS')],
+        },
+      };
+    });
+    const items = await jobResults(supermetricsBatch(client()), BATCH, { pageSize: 2 }).toArray({ max: 1_000 });
+    expect(items.map((i) => i.index)).toEqual([0, 1, 2, 3]);
+    expect(server.requests).toHaveLength(2);
   });
 
   it('should report queries a stopped batch never ran as cancelled', async () => {

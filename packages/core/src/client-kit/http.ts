@@ -1,4 +1,5 @@
 import { BatchwatchError, HttpError, type HttpErrorDetails, InvalidResponseError, NetworkError } from '../errors.js';
+import { describeKind } from '../internal/lookup.js';
 import type { PollHints, RateLimitInfo, SourceContext } from '../source.js';
 
 // Retry-After larger than this is treated as this (1 day); providers document at most 86400 s.
@@ -112,10 +113,13 @@ export async function unwrapApiResult<TData, TError>(
     if (hints.retryAfterMs !== undefined) details.retryAfterMs = hints.retryAfterMs;
     throw HttpError.from(details);
   }
-  if (result.data === undefined || result.data === null || typeof result.data !== 'object') {
-    throw new InvalidResponseError(`${provider} sent an empty or non-object body`, { status: response.status });
+  const { data } = result;
+  if (data === undefined || data === null || typeof data !== 'object' || Array.isArray(data)) {
+    throw new InvalidResponseError(`${provider} sent ${describeKind(data)}, expected a JSON object`, {
+      status: response.status,
+    });
   }
-  return { data: result.data, response, hints };
+  return { data, response, hints };
 }
 
 function errorText(error: unknown): string {

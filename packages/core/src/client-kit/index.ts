@@ -12,4 +12,5 @@ export type { SnapshotInit, StatusTable } from '../job-state.js';
 export * from './http.js';
 export * from './options.js';
 export * from './params.js';
+export * from './shape.js';
 export * from './snapshot.js';

@@ -1,4 +1,4 @@
-import { ValidationError } from '../errors.js';
+import { HttpError, InvalidResponseError, ValidationError } from '../errors.js';
 import { type ParamRules, type RequestParams, validateParams } from './params.js';
 
 /** Options every provider client takes. */
@@ -11,7 +11,26 @@ export interface ProviderClientOptions {
   fetch?: (request: Request) => Promise<Response>;
   /** Extra headers sent with every request. */
   headers?: Record<string, string>;
+  /**
+   * The largest response body accepted, in bytes, error bodies included. A larger one fails with
+   * `InvalidResponseError` as soon as the count passes it (a declared `Content-Length` at once): the
+   * body is counted as it streams, never buffered first. `Infinity` lifts the cap. Defaults to
+   * `DEFAULT_MAX_RESPONSE_BYTES` (64 MiB, from `@batchwatch/core/client-kit`).
+   */
+  maxResponseBytes?: number;
+  /**
+   * Which HTTP redirects are followed: `'same-origin'` follows at most 5 redirects of a `GET` to
+   * the request's own origin and refuses any other with an `HttpError` (fatal; nothing is sent to
+   * the other origin); `'follow'` follows any, as `fetch` does. In a browser, `'same-origin'`
+   * refuses every redirect. Defaults to `'same-origin'`.
+   */
+  redirect?: 'same-origin' | 'follow';
 }
+
+/** The default `maxResponseBytes` of a provider client: 64 MiB. */
+export const DEFAULT_MAX_RESPONSE_BYTES = 64 * 1024 * 1024;
+
+const MAX_REDIRECTS = 5;
 
 /** Options after validation, ready for openapi-fetch. */
 export interface ResolvedClientOptions {
@@ -60,10 +79,48 @@ export function resolveClientOptions(
   if (options.fetch !== undefined && typeof options.fetch !== 'function') {
     throw new ValidationError('fetch', 'a function (request: Request) => Promise<Response>');
   }
+  const max = options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
+  if (!(max === Number.POSITIVE_INFINITY || (Number.isInteger(max) && max >= 1))) {
+    throw new ValidationError('maxResponseBytes', 'an integer >= 1 or Infinity', { received: String(max) });
+  }
+  const { redirect = 'same-origin' } = options;
+  if (redirect !== 'same-origin' && redirect !== 'follow') {
+    throw new ValidationError('redirect', "'same-origin' or 'follow'", { received: String(redirect) });
+  }
   const customFetch = options.fetch;
+  const send = customFetch ?? ((request: Request) => globalThis.fetch(request));
+  // The key, as sent and as JSON would escape it, is cut out of every error body a provider echoes it in.
+  const secrets = [apiKey, JSON.stringify(apiKey).slice(1, -1)];
+  const answer = async (response: Response): Promise<Response> => {
+    const body = limitBody(response, max);
+    if (body.ok || !body.body) return body;
+    let text = await body.text();
+    for (const secret of secrets) text = text.split(secret).join('[redacted]');
+    const headers = new Headers(body.headers);
+    headers.delete('content-length');
+    return new Response(text, { status: body.status, statusText: body.statusText, headers });
+  };
   return {
     baseUrl,
-    fetch: customFetch ?? ((request: Request) => globalThis.fetch(request)),
+    fetch: async (request: Request) => {
+      if (redirect === 'follow') return answer(await send(request));
+      let current = request;
+      for (let hop = 0; ; hop++) {
+        const response = await send(new Request(current, { redirect: 'manual' }));
+        const location = response.headers.get('location');
+        if (response.status < 300 || response.status > 399 || location === null) return answer(response);
+        void response.body?.cancel();
+        const target = new URL(location, current.url);
+        // Only a GET is sent again (no body to resend, no method to change), and only to its own origin.
+        if (hop >= MAX_REDIRECTS || current.method !== 'GET' || target.origin !== new URL(current.url).origin) {
+          throw HttpError.from({
+            status: response.status,
+            message: `redirect to ${target.origin} refused: the client follows at most ${MAX_REDIRECTS} same-origin redirects of a GET (option redirect)`,
+          });
+        }
+        current = new Request(target, current);
+      }
+    },
     headers: {
       'User-Agent': USER_AGENT,
       ...options.headers,
@@ -114,4 +171,29 @@ function hasKeyDeep(value: unknown, key: string): boolean {
   if (value === null || typeof value !== 'object') return false;
   const obj = value as Record<string, unknown>;
   return obj[key] !== undefined || Object.values(obj).some((v) => typeof v === 'object' && hasKeyDeep(v, key));
+}
+
+/** `response` with its body counted as it streams: past `max` bytes the read fails with `InvalidResponseError`. */
+function limitBody(response: Response, max: number): Response {
+  const { body } = response;
+  if (!body || max === Number.POSITIVE_INFINITY) return response;
+  const tooLarge = () =>
+    new InvalidResponseError(`the response body is larger than maxResponseBytes (${max} bytes)`, {
+      status: response.status,
+    });
+  if (Number(response.headers.get('content-length')) > max) {
+    void body.cancel();
+    throw tooLarge();
+  }
+  let seen = 0;
+  const counted = body.pipeThrough(
+    new TransformStream<Uint8Array, Uint8Array>({
+      transform(chunk, controller) {
+        seen += chunk.byteLength;
+        if (seen > max) controller.error(tooLarge());
+        else controller.enqueue(chunk);
+      },
+    }),
+  );
+  return new Response(counted, response);
 }

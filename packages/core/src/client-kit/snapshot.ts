@@ -55,11 +55,14 @@ function stripUndefined(t: JobTimestamps): JobTimestamps {
 }
 
 /**
- * Looks `raw` up in `table`; a missing, empty or undocumented status is `unknown`.
+ * Looks `raw` up in `table`; a missing, empty or undocumented status is `unknown`. A raw status that
+ * is not a string (a provider sent an object or a number) throws `InvalidResponseError` naming
+ * `field` (defaults to `'status'`). Use `statusOf` first where a body without a status is an error.
  */
 export function mapStatus<TRawStatus extends string>(
   table: StatusTable<TRawStatus>,
   raw: string | null | undefined,
+  field?: string,
 ): JobStatus {
-  return lookupStatus<JobStatus>(table, raw);
+  return lookupStatus<JobStatus>(table, raw, field);
 }

@@ -59,6 +59,39 @@ export interface JobStatusHandlerOptions {
   onError?: (error: unknown, ref: JobRef | undefined) => void;
   /** The time source for `nextPollAt` and request timeouts. Defaults to `systemClock`. */
   clock?: Clock;
+  /**
+   * How long, in ms, a snapshot read from the provider answers later reads of the same job from
+   * memory (each read still goes through `authorize` and `includeRaw`). When the provider said when
+   * to poll next (`Retry-After`), the snapshot is kept until then instead (the answer carries what
+   * is left of it); a terminal snapshot is kept at least a minute. Reads of a job that arrive while its provider request is in flight always
+   * share that one request, whatever `cacheMs`: 50 viewers cost one provider request, not 50. `0`
+   * keeps nothing in memory. Defaults to `1000`, the shortest interval a watch polls a job at by
+   * default (`minIntervalMs`), so no viewer on the default schedule sees an older snapshot than it
+   * would have polled.
+   */
+  cacheMs?: number;
+}
+
+// At most this many jobs are kept in memory; past it, the oldest entries go first.
+const MAX_CACHED_JOBS = 1_000;
+const TERMINAL_CACHE_MS = 60_000;
+
+/** One job's last read (kept until `until`) or the read in flight that concurrent callers share. */
+interface Read {
+  pending?: Promise<SourceResult<unknown>>;
+  result?: SourceResult<unknown>;
+  at: number;
+  until: number;
+}
+
+/** `promise`, or `signal.reason` as soon as `signal` aborts (the promise itself goes on for others). */
+function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
 }
 
 /** A Fetch API handler: `Request` in, `Response` out. Never rejects. */
@@ -181,7 +214,44 @@ export function createJobStatusHandler(options: JobStatusHandlerOptions): JobSta
   }
   const base = normalizeBasePath(options.basePath);
   const requestTimeoutMs = readNumber(options, 'requestTimeoutMs', 30_000, 1, MAX_DELAY_MS);
+  const cacheMs = readNumber(options, 'cacheMs', 1_000, 0, MAX_DELAY_MS);
   const clock = options.clock ?? systemClock;
+  const reads = new Map<string, Read>();
+
+  // One provider request per job at a time, shared by every caller; a fresh enough answer from memory.
+  const read = (source: JobSource<unknown>, key: string, id: string): Read => {
+    const now = clock.now();
+    const last = reads.get(key);
+    if (last && (last.pending || now < last.until)) return last;
+    // Expired answers go at every new read; past MAX_CACHED_JOBS the oldest go too.
+    for (const [k, entry] of reads) {
+      if (!entry.pending && (entry.until <= now || reads.size >= MAX_CACHED_JOBS)) reads.delete(k);
+    }
+    const entry: Read = { at: now, until: now };
+    entry.pending = fetchOnce(
+      (context) => source.fetchSnapshot(id, context),
+      new AbortController().signal,
+      clock,
+      requestTimeoutMs,
+    );
+    reads.set(key, entry);
+    entry.pending.then(
+      (result) => {
+        entry.pending = undefined;
+        entry.result = result;
+        entry.at = clock.now();
+        const { snapshot, hints } = (result ?? {}) as Partial<SourceResult<unknown>>;
+        // Until the job's own next poll: when the provider said (Retry-After), else after cacheMs.
+        const keep = snapshot?.isTerminal ? Math.max(cacheMs, TERMINAL_CACHE_MS) : (hints?.retryAfterMs ?? cacheMs);
+        entry.until = cacheMs > 0 && snapshot ? entry.at + keep : entry.at;
+        if (entry.until <= entry.at && reads.get(key) === entry) reads.delete(key);
+      },
+      () => {
+        if (reads.get(key) === entry) reads.delete(key);
+      },
+    );
+    return entry;
+  };
 
   const report = (error: unknown, ref: JobRef | undefined) => {
     try {
@@ -280,18 +350,27 @@ export function createJobStatusHandler(options: JobStatusHandlerOptions): JobSta
 
     const raw = typeof includeRaw === 'function' ? includeRaw(ref) === true : includeRaw;
     const parent = request.signal ?? new AbortController().signal;
+    const key = JSON.stringify([provider, kind, id]);
     let result: SourceResult<unknown> | undefined;
+    let at: number | undefined;
     try {
-      result = match.cancel
-        ? await fetchOnce(
-            (context) => (source.cancel as NonNullable<JobSource['cancel']>)(id, context),
-            parent,
-            clock,
-            requestTimeoutMs,
-          )
-        : await fetchOnce((context) => source.fetchSnapshot(id, context), parent, clock, requestTimeoutMs);
+      if (match.cancel) {
+        result = await fetchOnce(
+          (context) => (source.cancel as NonNullable<JobSource['cancel']>)(id, context),
+          parent,
+          clock,
+          requestTimeoutMs,
+        );
+      } else {
+        const entry = read(source, key, id);
+        result = entry.pending ? await untilAborted(entry.pending, parent) : entry.result;
+        at = entry.at;
+      }
     } catch (error) {
       return fromError(error, ref, request);
+    } finally {
+      // What the job looked like before a cancel is not what it looks like now.
+      if (match.cancel) reads.delete(key);
     }
     const now = clock.now();
     if (match.cancel) {
@@ -305,7 +384,13 @@ export function createJobStatusHandler(options: JobStatusHandlerOptions): JobSta
       report(new TypeError(`${provider} ${kind} source: fetchSnapshot must resolve with { snapshot, hints }`), ref);
       return fail(500, 'internal_error', 'the job status could not be read');
     }
-    const hints = wireHints(result.hints ?? {}, now);
+    // From memory, a Retry-After counts down from when the provider sent it.
+    const sent = result.hints ?? {};
+    const left =
+      sent.retryAfterMs === undefined
+        ? sent
+        : { ...sent, retryAfterMs: Math.max(0, sent.retryAfterMs - (now - (at ?? now))) };
+    const hints = wireHints(left, now);
     const body: JobStatusBody = { snapshot: wireSnapshot(result.snapshot, raw), hints };
     const headers: Record<string, string> = {};
     if (hints.retryAfterMs !== undefined) headers['retry-after'] = String(Math.ceil(hints.retryAfterMs / 1000));

@@ -74,23 +74,41 @@ export class View<TRaw> implements JobWatch<TRaw> {
     this.#last = snapshot;
     const o = this.#options;
     if (!prev || prev.status !== snapshot.status)
-      safely(o.onStatusChange, prev?.status ?? null, snapshot.status, snapshot);
-    if (!prev || progressMoved(prev.progress, snapshot.progress)) safely(o.onProgress, snapshot.progress, snapshot);
+      this.#call('onStatusChange', o.onStatusChange, prev?.status ?? null, snapshot.status, snapshot);
+    if (!prev || progressMoved(prev.progress, snapshot.progress))
+      this.#call('onProgress', o.onProgress, snapshot.progress, snapshot);
     if (snapshot.status === 'unknown' && !this.#unknownSeen.has(snapshot.rawStatus ?? '')) {
       this.#unknownSeen.add(snapshot.rawStatus ?? '');
-      safely(o.onUnknownStatus, snapshot.rawStatus, snapshot);
+      this.#call('onUnknownStatus', o.onUnknownStatus, snapshot.rawStatus, snapshot);
     }
-    safely(o.onSnapshot, snapshot);
-    for (const observer of [...this.#observers]) safely(observer.next, snapshot);
+    this.#call('onSnapshot', o.onSnapshot, snapshot);
+    for (const observer of [...this.#observers]) this.#call('subscribe', observer.next, snapshot);
   }
 
   /** A poll finished. */
   polled(event: PollEvent): void {
     if ('error' in event) {
       const info: PollErrorInfo = { attempt: event.attempt, willRetry: event.delayMs !== null, delayMs: event.delayMs };
-      safely(this.#options.onPollError, event.error, info);
+      this.#call('onPollError', this.#options.onPollError, event.error, info);
     }
-    safely(this.#options.onPoll, event);
+    this.#call('onPoll', this.#options.onPoll, event);
+  }
+
+  // A throwing callback must not break polling nor become an uncaught exception: it goes to onCallbackError.
+  #call<A extends unknown[]>(
+    name: Parameters<NonNullable<WatchOptions['onCallbackError']>>[1],
+    fn: ((...args: A) => void) | undefined,
+    ...args: A
+  ): void {
+    try {
+      fn?.(...args);
+    } catch (error) {
+      try {
+        this.#options.onCallbackError?.(error, name);
+      } catch {
+        // A failing error reporter has nowhere left to report to.
+      }
+    }
   }
 
   /** Ends this view; `done` settles. Later calls do nothing. */
@@ -207,16 +225,4 @@ export class View<TRaw> implements JobWatch<TRaw> {
 
 function progressMoved(a: JobProgress, b: JobProgress): boolean {
   return a.completed !== b.completed || a.failed !== b.failed || a.total !== b.total || a.fraction !== b.fraction;
-}
-
-// A throwing callback must not break polling; rethrow it where the host reports uncaught errors.
-function safely<A extends unknown[]>(fn: ((...args: A) => void) | undefined, ...args: A): void {
-  if (!fn) return;
-  try {
-    fn(...args);
-  } catch (error) {
-    queueMicrotask(() => {
-      throw error;
-    });
-  }
 }

@@ -26,12 +26,16 @@ import type { ItemStatus, JobSource, ResultItem, ResultPage, ResultPager } from 
 /** A provider's item statuses and their {@link ItemStatus}, checked exhaustively by its tests. */
 export type ItemStatusTable<TRawStatus extends string = string> = Readonly<Record<TRawStatus, ItemStatus>>;
 
-/** Looks `raw` up in `table`; a missing, empty or undocumented item status is `unknown`. */
+/**
+ * Looks `raw` up in `table`; a missing, empty or undocumented item status is `unknown`. A raw
+ * status that is not a string throws `InvalidResponseError` naming `field` (defaults to `'status'`).
+ */
 export function mapItemStatus<TRawStatus extends string>(
   table: ItemStatusTable<TRawStatus>,
   raw: string | null | undefined,
+  field?: string,
 ): ItemStatus {
-  return lookupStatus<ItemStatus>(table, raw);
+  return lookupStatus<ItemStatus>(table, raw, field);
 }
 
 /**
@@ -73,7 +77,7 @@ export interface ResultsOptions extends Omit<PollOptions, 'timeoutMs'> {
   /**
    * Called when a page request failed, whether or not it is retried. A transient error (network,
    * 5xx, 429, unreadable body) is retried at the same cursor after a `Retry-After` or a backoff.
-   * Defaults to none.
+   * An error it throws is dropped: the stream goes on. Defaults to none.
    */
   onPageError?: (error: unknown, info: PageErrorInfo) => void;
 }
@@ -164,6 +168,11 @@ interface ResolvedResults {
  * is skipped or repeated; after `maxConsecutiveErrors` failures in a row, or on a fatal error, the
  * iteration rejects with it. Abort with `signal`, or `break`: the request in flight and any retry
  * wait are cancelled at once.
+ *
+ * Nothing a provider sends can make the stream loop: it ends at the job's total (the smallest
+ * `total` a page reported; the page that reaches it is the last) and rejects with
+ * {@link InvalidResponseError} when a page brings more items than that total, when a page without
+ * items names a next page, or when a cursor comes back.
  *
  * Throws {@link ValidationError} at once for a bad id or option, or a source without `results`.
  */
@@ -383,6 +392,9 @@ class PageRun<TRaw> {
     let cursor: string | null = null;
     let page = 0;
     let seen = 0;
+    // The smallest total any page reported: a provider cannot raise it to stream more.
+    let bound = Number.POSITIVE_INFINITY;
+    const cursors = new Set<string>();
     try {
       for (;;) {
         while (!this.#hasRoom()) {
@@ -393,13 +405,28 @@ class PageRun<TRaw> {
         }
         if (signal.aborted) throw signal.reason;
         const result = await this.#fetch(cursor, page, seen);
-        const next = result.next;
-        if (next !== null && next === cursor) {
-          throw new InvalidResponseError(`the results cursor did not advance after page ${page} (${next})`);
-        }
+        const { items } = result;
+        let next = result.next;
         const total = typeof result.total === 'number' ? result.total : null;
-        this.#queue.push({ page, items: result.items, total, cursor, next });
-        seen += result.items.length;
+        if (total !== null && total < bound) bound = total;
+        seen += items.length;
+        if (seen > bound) {
+          throw new InvalidResponseError(
+            `results page ${page} brought the job to ${seen} items, more than its total of ${bound}`,
+          );
+        }
+        if (next !== null) {
+          // Stop at the total: nothing the provider says after it can be an item of this job.
+          if (seen === bound) next = null;
+          else if (items.length === 0) {
+            throw new InvalidResponseError(`results page ${page} had no items but named a next page`);
+          } else if (next === cursor || cursors.has(next)) {
+            throw new InvalidResponseError(
+              `the results cursor ${JSON.stringify(next.slice(0, 40))} came back after page ${page}: the pages go round in a cycle`,
+            );
+          } else cursors.add(next);
+        }
+        this.#queue.push({ page, items, total, cursor, next });
         this.#wake();
         if (next === null) {
           this.#done = true;
@@ -446,14 +473,10 @@ class PageRun<TRaw> {
               { ...policy, strategy: 'backoff' },
             )
           : null;
-        if (onPageError) {
-          try {
-            onPageError(error, { page, attempt: failures, willRetry, delayMs: delay?.delayMs ?? null });
-          } catch (callbackError) {
-            queueMicrotask(() => {
-              throw callbackError;
-            });
-          }
+        try {
+          onPageError?.(error, { page, attempt: failures, willRetry, delayMs: delay?.delayMs ?? null });
+        } catch {
+          // A throwing callback never stops the stream nor becomes an uncaught exception.
         }
         if (!delay) throw error;
         await sleep(delay.delayMs, signal, clock);
