@@ -1,7 +1,7 @@
-// Lays the live display's rows out for the terminal's width. Columns are dropped or shortened in a
-// fixed order when space is short: the ETA first, then the next-poll countdown, the elapsed time,
-// the failed count, the bar, the counts, the percentage; the status and the failure reason (or
-// poll error) stay, and ids are elided in the middle.
+// Lays the live display's rows out for the terminal's width. When space is short, columns are
+// shortened or dropped in a fixed order: the ETA first, then the next-poll countdown, the elapsed
+// time, the failed count, the reason's full length, the bar, the counts and the percentage. The
+// status and the failure reason (or the poll error being retried) stay; ids are elided in the middle.
 import { elideMiddle, truncate } from './text.js';
 
 /** The columns of one display row, in screen order. */
@@ -33,16 +33,17 @@ const BAR_MIN = 8;
 const BAR_MAX = 24;
 const REF_MIN = 14;
 const NOTE_MIN = 16;
-/** Up to this width the note grows before the ref and the bar do; past it, after them. */
+/** The reason keeps up to this many characters before timings, the bar or the counts give way. */
 const NOTE_FIRST = 40;
 
 // Each step makes the line narrower; the first one whose minimum fits is used.
-const STEPS: ReadonlyArray<{ drop?: Column; shortCounts?: true }> = [
+const STEPS: ReadonlyArray<{ drop?: Column; shortCounts?: true; shortNote?: true }> = [
   {},
   { drop: 'eta' },
   { drop: 'next' },
   { drop: 'elapsed' },
   { shortCounts: true },
+  { shortNote: true },
   { drop: 'bar' },
   { drop: 'counts' },
   { drop: 'pct' },
@@ -62,16 +63,17 @@ export function planColumns(rows: readonly RowCells[], width: number): Plan {
     next: longest((r) => r.next),
     note: longest((r) => r.note),
   };
-  const minimum = (column: Column, shortCounts: boolean): number => {
+  const minimum = (column: Column): number => {
     const n = natural[column];
     if (column === 'ref') return Math.min(n, REF_MIN);
     if (column === 'bar') return Math.min(n, BAR_MIN);
-    if (column === 'note') return Math.min(n, NOTE_MIN);
+    if (column === 'note') return Math.min(n, shortNote ? NOTE_MIN : NOTE_FIRST);
     if (column === 'counts' && shortCounts) return longest((r) => r.countsShort);
     return n;
   };
   const dropped = new Set<Column>();
   let shortCounts = false;
+  let shortNote = false;
   let widths = {} as Record<Column, number>;
   const total = () => {
     const shown = COLUMN_ORDER.filter((c) => widths[c] > 0);
@@ -80,7 +82,8 @@ export function planColumns(rows: readonly RowCells[], width: number): Plan {
   for (const step of STEPS) {
     if (step.drop) dropped.add(step.drop);
     if (step.shortCounts) shortCounts = true;
-    widths = Object.fromEntries(COLUMN_ORDER.map((c) => [c, dropped.has(c) ? 0 : minimum(c, shortCounts)])) as Record<
+    if (step.shortNote) shortNote = true;
+    widths = Object.fromEntries(COLUMN_ORDER.map((c) => [c, dropped.has(c) ? 0 : minimum(c)])) as Record<
       Column,
       number
     >;
@@ -91,7 +94,7 @@ export function planColumns(rows: readonly RowCells[], width: number): Plan {
     const over = total() - width;
     if (over > 0 && widths[column] > 0) widths[column] = Math.max(column === 'status' ? 1 : 6, widths[column] - over);
   }
-  // Space left: the note first (up to NOTE_FIRST), then the ref, the bar, and the rest of the note.
+  // Space left: the reason first (up to NOTE_FIRST), then the ref, the bar, and the rest of the reason.
   const grow = (column: Column, upTo: number) => {
     if (widths[column] === 0) return;
     const room = width - total();

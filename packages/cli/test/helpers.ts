@@ -96,3 +96,54 @@ export function runflowBatchBody(id: string, fields: Record<string, unknown> = {
     ...fields,
   };
 }
+
+/** What a run in a pseudo-terminal left on the screen. */
+export interface TtyRun {
+  code: number | null;
+  /** Everything the terminal received, escape sequences included. */
+  raw: string;
+  /** The screen and scrollback as a terminal `columns` wide shows them, trailing blank lines removed. */
+  lines: string[];
+  /** Whether any line was wrapped onto the next one by the terminal. */
+  wrapped: boolean;
+}
+
+const quote = (arg: string) => `'${arg.replace(/'/g, `'\\''`)}'`;
+
+/**
+ * Runs `batchwatch <args>` in a pseudo-terminal `columns` wide (util-linux `script`, present on
+ * every Debian machine; no native module), then replays its output through a headless xterm of
+ * the same size to get the screen a user sees.
+ */
+export async function tty(args: string[], env: Record<string, string>, columns: number, rows = 40): Promise<TtyRun> {
+  const command = `stty cols ${columns} rows ${rows}; exec ${[process.execPath, BIN, ...args].map(quote).join(' ')}`;
+  const { spawn: spawnChild } = await import('node:child_process');
+  const { code, raw } = await new Promise<{ code: number | null; raw: string }>((resolve, reject) => {
+    const child = spawnChild('script', ['-qfec', command, '/dev/null'], {
+      env: { PATH: process.env.PATH ?? '', TERM: 'xterm-256color', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    child.stdout.setEncoding('utf8');
+    child.stdout.on('data', (d: string) => {
+      out += d;
+    });
+    child.on('error', reject);
+    child.on('close', (exit) => resolve({ code: exit, raw: out }));
+  });
+  const { default: xterm } = await import('@xterm/headless');
+  const term = new xterm.Terminal({ cols: columns, rows, scrollback: 5000, allowProposedApi: true });
+  await new Promise<void>((resolve) => term.write(raw, resolve));
+  const buffer = term.buffer.active;
+  const lines: string[] = [];
+  let wrapped = false;
+  for (let i = 0; i < buffer.length; i++) {
+    const line = buffer.getLine(i);
+    if (!line) continue;
+    wrapped ||= line.isWrapped;
+    lines.push(line.translateToString(true));
+  }
+  while (lines.length > 0 && lines.at(-1) === '') lines.pop();
+  term.dispose();
+  return { code, raw, lines, wrapped };
+}
