@@ -153,7 +153,7 @@ export async function runDemo(
   try {
     if (!settings.json) {
       settings.stderr.write(
-        `Mock providers on ${server.url} (no account needed). Watching ${DEMO_JOBS.length} jobs at ${settings.speed}x speed; Ctrl-C to stop.\n`,
+        `Mock providers on ${server.url} (no account needed).\nWatching ${DEMO_JOBS.length} jobs at ${settings.speed}x speed; Ctrl-C to stop.\n`,
       );
     }
     const refs = await createJobs(server, settings.signal);

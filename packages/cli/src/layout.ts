@@ -1,6 +1,6 @@
 // Lays the live display's rows out for the terminal's width. When space is short, columns are
 // shortened or dropped in a fixed order: the ETA first, then the next-poll countdown, the elapsed
-// time, the failed count, the reason's full length, the bar, the counts and the percentage. The
+// time, the failed count, the id's length, the reason's full length, the bar, the counts and the percentage. The
 // status and the failure reason (or the poll error being retried) stay; ids are elided in the middle.
 import { elideMiddle, truncate } from './text.js';
 
@@ -30,19 +30,22 @@ export interface RowCells {
 export type Plan = Record<Column, number> & { shortCounts: boolean };
 
 const BAR_MIN = 8;
+const BAR_MID = 16;
 const BAR_MAX = 24;
 const REF_MIN = 14;
+const REF_MID = 28;
 const NOTE_MIN = 16;
 /** The reason keeps up to this many characters before timings, the bar or the counts give way. */
 const NOTE_FIRST = 40;
 
 // Each step makes the line narrower; the first one whose minimum fits is used.
-const STEPS: ReadonlyArray<{ drop?: Column; shortCounts?: true; shortNote?: true }> = [
+const STEPS: ReadonlyArray<{ drop?: Column; shortCounts?: true; shortRef?: true; shortNote?: true }> = [
   {},
   { drop: 'eta' },
   { drop: 'next' },
   { drop: 'elapsed' },
   { shortCounts: true },
+  { shortRef: true },
   { shortNote: true },
   { drop: 'bar' },
   { drop: 'counts' },
@@ -65,7 +68,7 @@ export function planColumns(rows: readonly RowCells[], width: number): Plan {
   };
   const minimum = (column: Column): number => {
     const n = natural[column];
-    if (column === 'ref') return Math.min(n, REF_MIN);
+    if (column === 'ref') return Math.min(n, shortRef ? REF_MIN : REF_MID);
     if (column === 'bar') return Math.min(n, BAR_MIN);
     if (column === 'note') return Math.min(n, shortNote ? NOTE_MIN : NOTE_FIRST);
     if (column === 'counts' && shortCounts) return longest((r) => r.countsShort);
@@ -73,6 +76,7 @@ export function planColumns(rows: readonly RowCells[], width: number): Plan {
   };
   const dropped = new Set<Column>();
   let shortCounts = false;
+  let shortRef = false;
   let shortNote = false;
   let widths = {} as Record<Column, number>;
   const total = () => {
@@ -82,6 +86,7 @@ export function planColumns(rows: readonly RowCells[], width: number): Plan {
   for (const step of STEPS) {
     if (step.drop) dropped.add(step.drop);
     if (step.shortCounts) shortCounts = true;
+    if (step.shortRef) shortRef = true;
     if (step.shortNote) shortNote = true;
     widths = Object.fromEntries(COLUMN_ORDER.map((c) => [c, dropped.has(c) ? 0 : minimum(c)])) as Record<
       Column,
@@ -94,13 +99,16 @@ export function planColumns(rows: readonly RowCells[], width: number): Plan {
     const over = total() - width;
     if (over > 0 && widths[column] > 0) widths[column] = Math.max(column === 'status' ? 1 : 6, widths[column] - over);
   }
-  // Space left: the reason first (up to NOTE_FIRST), then the ref, the bar, and the rest of the reason.
+  // Space left: the reason first (up to NOTE_FIRST), the ref up to REF_MID, a bar of BAR_MID, the
+  // whole ref, the whole bar, and the rest of the reason.
   const grow = (column: Column, upTo: number) => {
     if (widths[column] === 0) return;
     const room = width - total();
     if (room > 0) widths[column] += Math.max(0, Math.min(room, upTo - widths[column]));
   };
   grow('note', Math.min(natural.note, NOTE_FIRST));
+  grow('ref', Math.min(natural.ref, REF_MID));
+  grow('bar', Math.min(natural.bar, BAR_MID));
   grow('ref', natural.ref);
   grow('bar', natural.bar);
   grow('note', natural.note);
