@@ -51,17 +51,17 @@ async function screen(until = Number.POSITIVE_INFINITY) {
 const total = chunks.at(-1)?.at ?? 0;
 const middle = await screen(total * 0.45);
 const end = await screen();
-const escape = (s) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;');
+const htmlText = (s) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;');
 const html = `<!doctype html><meta charset="utf-8"><style>
   body { margin: 0; background: #1e1e2a; }
   pre { margin: 0; padding: 18px 22px; color: #d8d8e4; font: 14px/1.35 'DejaVu Sans Mono', monospace; width: ${COLUMNS}ch; }
   .note { color: #9a9ab0; }
 </style><pre>${[
   `<span class="note">$ pnpm demo   # 8 jobs, 3 providers, mock server on 127.0.0.1; a ${COLUMNS}-column terminal, mid-run</span>`,
-  ...middle.map(escape),
+  ...middle.map(htmlText),
   '',
   '<span class="note">... and at the end</span>',
-  ...end.map(escape),
+  ...end.map(htmlText),
 ].join('\n')}</pre>`;
 
 const browser = await chromium.launch({
