@@ -78,7 +78,9 @@ function label(row: JobRow): string {
 function eta(row: JobRow, now: number): string {
   if (!row.estimate || row.outcome !== undefined || row.status !== 'running') return '';
   const left = Math.max(0, row.estimate.endsAt - now);
-  return `eta ${row.estimate.confidence === 'low' ? '~' : ''}${duration(left)}`;
+  // An estimate is no more precise than a second.
+  const text = left < 59_500 ? `${Math.round(left / 1000)}s` : duration(left);
+  return `eta ${row.estimate.confidence === 'low' ? '~' : ''}${text}`;
 }
 
 /** One line per change, for logs and pipes. Every line is whole (no width limit). */

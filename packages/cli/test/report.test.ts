@@ -61,7 +61,7 @@ describe('renderRows', () => {
   it('should show the ETA while a job carries an estimate, with ~ for low confidence', () => {
     const lines = renderRows(ROWS, NOW, 200);
     expect(lines[0]).toMatch(/ 8\.5s eta 1m20s next 1\.5s$/);
-    expect(lines[1]).toMatch(/ 8\.5s eta ~5\.0s next 1\.5s retrying: HTTP 429, Retry-After$/);
+    expect(lines[1]).toMatch(/ 8\.5s eta ~5s +next 1\.5s retrying: HTTP 429, Retry-After$/);
     // An ended job and a job without an estimate leave the column blank.
     expect(lines[2]).not.toContain('eta');
     expect(lines[3]).not.toContain('eta');
@@ -69,7 +69,7 @@ describe('renderRows', () => {
 
   it('should count the ETA down from the estimated end, not from when it was made', () => {
     expect(renderRows(ROWS, NOW + 20_000, 200)[0]).toContain(' eta 1m00s ');
-    expect(renderRows(ROWS, NOW + 200_000, 200)[0]).toContain(' eta 0.0s ');
+    expect(renderRows(ROWS, NOW + 200_000, 200)[0]).toContain(' eta 0s ');
   });
 
   it('should drop the ETA first, then the countdown and the elapsed time, as width shrinks', () => {
