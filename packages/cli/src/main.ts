@@ -108,15 +108,19 @@ function parseBaseUrls(values: readonly string[]): Partial<Record<ProviderName, 
 function readKeys(values: Record<string, unknown>, env: CliIo['env']) {
   const keys: Partial<Record<ProviderName, string>> = {};
   const keyNames: Partial<Record<ProviderName, string>> = {};
+  // Every configured key is redacted from output, a variable overridden by its flag included.
+  const secrets: string[] = [];
   for (const provider of Object.keys(KINDS) as ProviderName[]) {
     const flag = values[`${provider}-key`];
-    const key = typeof flag === 'string' ? flag : env[KEY_ENV[provider]];
+    const fromEnv = env[KEY_ENV[provider]];
+    const key = typeof flag === 'string' ? flag : fromEnv;
     if (key) {
       keys[provider] = key;
       keyNames[provider] = typeof flag === 'string' ? `--${provider}-key` : KEY_ENV[provider];
     }
+    for (const secret of [flag, fromEnv]) if (typeof secret === 'string' && secret.trim() !== '') secrets.push(secret);
   }
-  return { keys, keyNames, secrets: Object.values(keys) as string[] };
+  return { keys, keyNames, secrets };
 }
 
 /** Runs the CLI with `argv` (without `node` and the script); resolves with the exit code. */
