@@ -171,6 +171,9 @@ export function barReporter(out: Output, now: () => number, redact: Redact = kee
   const clean = cleaner(redact);
   const rows: JobRow[] = [];
   let frame: string[] | undefined;
+  // The lines on screen, and the width they were laid out for.
+  let drawn: string[] = [];
+  let drawnFor = 0;
   const width = () => out.columns || 80;
   const multibar = new cliProgress.MultiBar(
     {
@@ -178,9 +181,15 @@ export function barReporter(out: Output, now: () => number, redact: Redact = kee
       stream: out as never,
       clearOnComplete: false,
       hideCursor: true,
+      // Every frame writes every line: after a resize the screen below the display was cleared.
+      forceRedraw: true,
       fps: 4,
       format: (_options, _params, payload: { index: number }) => {
-        frame ??= renderRows(rows, now(), width(), clean);
+        if (!frame) {
+          frame = renderRows(rows, now(), width(), clean);
+          drawn = frame;
+          drawnFor = width();
+        }
         return frame[payload.index] ?? '';
       },
     },
@@ -200,7 +209,19 @@ export function barReporter(out: Output, now: () => number, redact: Redact = kee
       bars.set(row, multibar.create(1, 0, { index: rows.length - 1 }));
     }
   };
-  const onResize = () => multibar.update();
+  const onResize = () => {
+    const columns = width();
+    if (columns < drawnFor && drawn.length > 0) {
+      // Most terminals (tmux, VTE, iTerm2, Windows Terminal) wrap the lines drawn for the wider
+      // window onto several rows: go back to the display's first row, clear from there down, and
+      // draw it again. (A terminal that cuts lines instead loses a few rows above the display.)
+      const rowsOnScreen = drawn.reduce((sum, line) => sum + Math.max(1, Math.ceil(line.length / columns)), 0);
+      out.write(`\r${rowsOnScreen > 1 ? `\u001b[${rowsOnScreen - 1}A` : ''}\u001b[J`);
+      // cli-progress counts the lines it drew to find its first one again: none now.
+      (multibar as unknown as { terminal: { dy: number } }).terminal.dy = 0;
+    }
+    multibar.update();
+  };
   out.on?.('resize', onResize);
   return {
     snapshot: draw,
@@ -222,9 +243,20 @@ export function barReporter(out: Output, now: () => number, redact: Redact = kee
 export function summary(rows: readonly JobRow[], now: () => number, clean: Clean = inert, columns?: number): string {
   const byOutcome = new Map<string, number>();
   for (const row of rows) byOutcome.set(label(row), (byOutcome.get(label(row)) ?? 0) + 1);
-  const parts = [...byOutcome.entries()].map(([k, v]) => `${v} ${k}`).join(', ');
+  const parts = [...byOutcome.entries()].map(([k, v]) => `${v} ${k}`);
   const longest = Math.max(0, ...rows.map((r) => (r.endedAt ?? now()) - r.startedAt));
-  const lines = [`${rows.length} job${rows.length === 1 ? '' : 's'}: ${parts} (${duration(longest)})`];
+  const head = `${rows.length} job${rows.length === 1 ? '' : 's'}`;
+  const whole = `${head}: ${parts.join(', ')} (${duration(longest)})`;
+  const lines = [whole];
+  if (columns !== undefined && whole.length > columns - 1) {
+    // Too wide for the terminal: the counts go on their own lines, broken between counts.
+    lines[0] = `${head} (${duration(longest)}):`;
+    for (const part of parts) {
+      const last = lines.length - 1;
+      if (last > 0 && (lines[last] as string).length + part.length + 2 <= columns - 1) lines[last] += `, ${part}`;
+      else lines.push(`  ${part}`);
+    }
+  }
   const unsuccessful = rows.filter((row) => label(row) !== 'succeeded');
   const labelWidth = Math.max(0, ...unsuccessful.map((row) => label(row).length));
   for (const row of unsuccessful) {

@@ -120,6 +120,19 @@ describe('summary', () => {
     );
   });
 
+  it('should break the counts onto their own lines when the first line is too wide', () => {
+    const ended = ['succeeded', 'partially_succeeded', 'failed', 'cancelled'].map((outcome, i) =>
+      row(`check:batch:${i}`, { outcome: outcome as JobRow['outcome'], endedAt: NOW, message: 'why' }),
+    );
+    const lines = summary(ended, () => NOW, undefined, 60).split('\n');
+    expect(lines.slice(1, 4)).toEqual([
+      '4 jobs (8.5s):',
+      '  1 succeeded, 1 partially_succeeded, 1 failed, 1 cancelled',
+      '  partially_succeeded check:batch:1: why',
+    ]);
+    for (const line of lines) expect(line.length).toBeLessThan(60);
+  });
+
   it('should fit each line to the terminal, keeping the reason', () => {
     const long = row(`runflow:batch:${'a'.repeat(36)}`, {
       outcome: 'failed',
@@ -160,6 +173,23 @@ describe('barReporter', () => {
       expect(line.length).toBeLessThan(70);
     }
     expect(narrow).toContain('All 30 items failed.');
+    // Shrinking: the lines drawn for 70 columns take two rows each at 40 on a terminal that wraps
+    // them, so the display goes back that many rows and clears the screen below before redrawing.
+    const before = narrow
+      .split('\n')
+      .map((l) => l.replace(/\u001b\[[0-9;?]*[A-Za-z]/g, ''))
+      .filter((l) => l.trim() !== '');
+    const rowsAt40 = before.reduce((sum, l) => sum + Math.ceil(l.length / 40), 0);
+    out.written = '';
+    out.columns = 40;
+    out.emit('resize');
+    expect(out.written.startsWith(`\r\u001b[${rowsAt40 - 1}A\u001b[J`)).toBe(true);
+    expect(out.written).toContain('All 30');
+    // Growing needs no clearing: every line is drawn again over the old ones.
+    out.written = '';
+    out.columns = 120;
+    out.emit('resize');
+    expect(out.written).not.toContain('\u001b[J');
     reporter.close(ROWS);
     expect(out.listenerCount('resize')).toBe(0);
     expect(out.written).toContain('4 jobs: 3 running, 1 failed');
