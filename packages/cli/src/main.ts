@@ -70,6 +70,9 @@ export function parseDuration(flag: string, text: string): number {
 /** The default of `--max-interval` (core's `maxIntervalMs`). */
 const MAX_INTERVAL_DEFAULT_MS = 30_000;
 
+/** A `--base-url` value as it may be echoed: control characters escaped, any `user:password@` masked. */
+const shown = (value: string) => inert(value.replace(/\/\/[^/@\s]*@/g, '//***@'));
+
 function parseBaseUrls(values: readonly string[]): Partial<Record<ProviderName, string>> {
   const out: Partial<Record<ProviderName, string>> = {};
   for (const value of values) {
@@ -77,7 +80,7 @@ function parseBaseUrls(values: readonly string[]): Partial<Record<ProviderName, 
     const provider = value.slice(0, eq);
     if (eq < 0 || !Object.hasOwn(KINDS, provider)) {
       throw new UsageError(
-        `invalid --base-url "${inert(value)}": expected <provider>=<url> with provider ${Object.keys(KINDS).join(', ')}`,
+        `invalid --base-url "${shown(value)}": expected <provider>=<url> with provider ${Object.keys(KINDS).join(', ')}`,
       );
     }
     const text = value.slice(eq + 1);
@@ -87,7 +90,7 @@ function parseBaseUrls(values: readonly string[]): Partial<Record<ProviderName, 
     } catch {}
     if (url === undefined || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
       throw new UsageError(
-        `invalid --base-url "${inert(value)}": expected an http(s) URL, e.g. ${provider}=http://127.0.0.1:4010/${provider}`,
+        `invalid --base-url "${shown(value)}": expected an http(s) URL, e.g. ${provider}=http://127.0.0.1:4010/${provider}`,
       );
     }
     if (url.username || url.password) {
@@ -97,7 +100,7 @@ function parseBaseUrls(values: readonly string[]): Partial<Record<ProviderName, 
       );
     }
     if (url.search || url.hash) {
-      throw new UsageError(`invalid --base-url "${inert(value)}": expected a URL without a query string or fragment`);
+      throw new UsageError(`invalid --base-url "${shown(value)}": expected a URL without a query string or fragment`);
     }
     out[provider as ProviderName] = text;
   }

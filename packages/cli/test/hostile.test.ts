@@ -210,6 +210,11 @@ describe('configuration errors exit 2 and name what to fix (issue 17, defect 7)'
     [['--base-url', 'runflow=not a url'], 'invalid --base-url "runflow=not a url": expected an http(s) URL'],
     [['--base-url', 'runflow=127.0.0.1:4010'], 'expected an http(s) URL'],
     [['--base-url', 'runflow=http://user:pw@127.0.0.1:9'], '--base-url for runflow must not contain credentials'],
+    [
+      ['--base-url', 'http://user:pw@127.0.0.1:9'],
+      'invalid --base-url "http://***@127.0.0.1:9": expected <provider>=<url>',
+    ],
+    [['--base-url', 'runflow=ftp://user:pw@127.0.0.1:9'], 'invalid --base-url "runflow=ftp://***@127.0.0.1:9"'],
     [['--min-interval', '10s', '--max-interval', '1s'], '--min-interval (10s) is above --max-interval (1s)'],
     [['--min-interval', '1m'], '--min-interval (1m) is above --max-interval (30s, the default)'],
   ])('should reject %j', async (flags, message) => {
