@@ -7,6 +7,7 @@ export default defineConfig({
       'examples/*/vitest.config.ts',
       'specs/vitest.config.ts',
       'bench/vitest.config.mjs',
+      'scripts/vitest.config.mjs',
     ],
   },
 });

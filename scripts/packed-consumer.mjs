@@ -38,6 +38,26 @@ for (const dir of readdirSync(join(root, 'packages'))) {
     .map((key) => (key === '.' ? pkg.name : `${pkg.name}/${key.slice(2)}`));
   packages.push({ name: pkg.name, tarball: out, entries });
 }
+// What every tarball must hold for an npm user: the license, the README and every file the README
+// links to (CHANGELOG.md), and dependency ranges a user's own copy can satisfy (no exact pins).
+for (const p of packages) {
+  const listed = run('tar', ['-tzf', p.tarball], tarballs).split('\n').filter(Boolean);
+  const has = (path) => listed.includes(`package/${path}`);
+  for (const required of ['LICENSE', 'README.md', 'package.json']) {
+    if (!has(required)) throw new Error(`${p.name}: the tarball has no ${required}`);
+  }
+  const readme = run('tar', ['-xzOf', p.tarball, 'package/README.md'], tarballs);
+  for (const [, target] of readme.matchAll(/\]\((?!https?:|#|mailto:)([^)#\s]+)/g)) {
+    const path = target.replace(/^\.\//, '');
+    if (!has(path)) throw new Error(`${p.name}: README.md links to ${target}, which is not in the tarball`);
+  }
+  const manifest = JSON.parse(run('tar', ['-xzOf', p.tarball, 'package/package.json'], tarballs));
+  for (const [dep, range] of Object.entries({ ...manifest.dependencies, ...manifest.peerDependencies })) {
+    if (/^\d/.test(range)) throw new Error(`${p.name}: ${dep} is pinned to ${range}; use a range such as ^${range}`);
+  }
+}
+console.log(`tarball contents: LICENSE, README links and dependency ranges ok in ${packages.length} packages`);
+
 const file = (p) => `file:${p.tarball}`;
 const deps = Object.fromEntries(packages.map((p) => [p.name, file(p)]));
 writeFileSync(
@@ -151,6 +171,26 @@ for (const [label, options] of [
   run(join(app, 'node_modules/.bin/tsc'), ['-p', `tsconfig.${label}.json`], app);
   console.log(`tsc --noEmit (moduleResolution ${label}, skipLibCheck false): ok`);
 }
+// The CLI's types must compile for a consumer without Node's types (no @types/node, no skipLibCheck).
+writeFileSync(
+  join(app, 'cli-types.ts'),
+  `
+import { type CliIo, csvField, EXIT, run, type WatchSettings } from '@batchwatch/cli';
+const io: CliIo = { stdout: { write: () => true }, stderr: { write: () => true }, env: {}, signal: new AbortController().signal };
+const settings: Pick<WatchSettings, 'json' | 'stdout'> = { json: true, stdout: io.stdout };
+export const code: Promise<number> = run(['--version'], io);
+export { csvField, EXIT, settings };
+`,
+);
+writeFileSync(
+  join(app, 'tsconfig.no-node.json'),
+  JSON.stringify({
+    compilerOptions: { ...base, types: [], module: 'ESNext', moduleResolution: 'bundler' },
+    files: ['cli-types.ts'],
+  }),
+);
+run(join(app, 'node_modules/.bin/tsc'), ['-p', 'tsconfig.no-node.json'], app);
+console.log('tsc --noEmit of @batchwatch/cli without @types/node (skipLibCheck false): ok');
 console.log(run(join(app, 'node_modules/.bin/batchwatch'), ['--version'], app).trim());
 rmSync(work, { recursive: true, force: true });
 console.log('packed-consumer: ok');

@@ -1,12 +1,25 @@
 #!/usr/bin/env node
 // Prints the one closing line CI reads ("N passed, N failed, N skipped") from vitest's JSON report,
-// and exits 1 when a test failed, a suite could not run, or no test ran at all.
+// and exits 1 when a test failed, a suite could not run, no test ran at all, or a program the tests
+// need (chromium, redis-server: scripts/lib/services.mjs) is missing, which counts as a failure and
+// is said loudly above the line.
 import { existsSync, readFileSync } from 'node:fs';
+import { missingServices } from './lib/services.mjs';
 
 const file = process.argv[2] ?? 'test-results.json';
+const missing = missingServices();
+const loud = () => {
+  for (const s of missing) {
+    console.log(
+      `MISSING SERVICE: ${s.name} is not installed, so ${s.usedBy} could not pass. ` +
+        `Install Debian's ${s.debian} (apt-get install -y ${s.debian}; pnpm test does it when it can) or set ${s.env}.`,
+    );
+  }
+};
 if (!existsSync(file)) {
   console.log(`test-summary: ${file} not found (the test run crashed before reporting)`);
-  console.log('0 passed, 1 failed');
+  loud();
+  console.log(`0 passed, ${1 + missing.length} failed`);
   process.exit(1);
 }
 const report = JSON.parse(readFileSync(file, 'utf8'));
@@ -17,6 +30,7 @@ const skipped = (report.numPendingTests ?? 0) + (report.numTodoTests ?? 0);
 const failedSuites = (report.testResults ?? []).filter(
   (s) => s.status === 'failed' && (s.assertionResults ?? []).length === 0,
 ).length;
-const failed = failedTests + failedSuites;
+const failed = failedTests + failedSuites + missing.length;
+loud();
 console.log(`${passed} passed, ${failed} failed, ${skipped} skipped`);
 process.exit(failed > 0 || passed === 0 ? 1 : 0);

@@ -242,21 +242,32 @@ function Summary({ watched }: { watched: readonly WatchedJob[] }) {
     watched.map(({ job, source }) => ({ source, id: job.id })),
     POLL,
   );
-  const finished = watched.length - all.counts.pending - all.counts.queued - all.counts.running - all.counts.unknown;
-  const value = percent(all.progress.fraction);
+  const { progress } = all;
+  // Two measures (see useJobs' AggregateProgress): items done over items total, where a job that
+  // ended early counts only the items it finished; and jobs ended over jobs.
   return (
     <section className="summary" aria-label="All jobs">
       <div className="summary-progress">
         <div className="summary-numbers">
-          <strong>{value ?? 0}%</strong> overall · {finished} of {watched.length} jobs finished ·{' '}
-          {all.progress.completed}
-          {all.progress.total === null ? '' : `/${all.progress.total}`} items
-          {all.progress.failed > 0 ? `, ${all.progress.failed} failed` : ''}
+          <strong>{percent(progress.fraction) ?? 0}%</strong> of items done · {progress.completed}
+          {progress.total === null ? '' : `/${progress.total}`} items
+          {progress.failed > 0 ? `, ${progress.failed} failed` : ''}
         </div>
         <ProgressBar
-          fraction={all.progress.fraction}
+          fraction={progress.fraction}
           status={all.allTerminal ? 'succeeded' : 'running'}
-          label="Overall progress"
+          label="Items done"
+        />
+        <div className="summary-numbers summary-jobs">
+          <strong>
+            {progress.jobsEnded} of {watched.length}
+          </strong>{' '}
+          jobs ended
+        </div>
+        <ProgressBar
+          fraction={progress.jobsFraction}
+          status={all.allTerminal ? 'succeeded' : 'running'}
+          label="Jobs ended"
         />
       </div>
       <ul className="chips">

@@ -109,6 +109,15 @@ describe('dashboard in headless Chromium', () => {
     expect(await longRow.getByRole('button').isDisabled()).toBe(true);
     expect(dashboard.providers.mock.job(long.id)?.cancelled).toBe(true);
 
+    // The header shows both measures: a cancelled job counts the items it finished, and one ended job.
+    const summary = page.getByRole('region', { name: 'All jobs' });
+    const items = Number(await summary.getByRole('progressbar', { name: 'Items done' }).getAttribute('aria-valuenow'));
+    const ended = Number(await summary.getByRole('progressbar', { name: 'Jobs ended' }).getAttribute('aria-valuenow'));
+    expect(items).toBeGreaterThan(0);
+    expect(items).toBeLessThan(100);
+    expect(ended).toBeGreaterThanOrEqual(Math.round((2 / dashboard.jobs.length) * 100));
+    expect(await summary.textContent()).toMatch(/% of items done · \d+(\/\d+)? items.*\d+ of \d+ jobs ended/);
+
     // Let the failing Runflow batch end too, so the screenshot shows every kind of ending.
     await page.locator('tr[data-status="failed"]').first().waitFor({ timeout: 20_000 });
     await mkdir(RESULTS, { recursive: true });

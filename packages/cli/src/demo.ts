@@ -153,7 +153,7 @@ export async function runDemo(
   try {
     if (!settings.json) {
       settings.stderr.write(
-        `Mock providers on ${server.url} (no account needed). Watching ${DEMO_JOBS.length} jobs at ${settings.speed}x speed; Ctrl-C to stop.\n`,
+        `Mock providers on ${server.url} (no account needed).\nWatching ${DEMO_JOBS.length} jobs at ${settings.speed}x speed; Ctrl-C to stop.\n`,
       );
     }
     const refs = await createJobs(server, settings.signal);
@@ -164,8 +164,8 @@ export async function runDemo(
     const cancelAt = new Map(refs.map((ref, i) => [ref.text, (DEMO_JOBS[i] as { cancelAt?: number }).cancelAt]));
     const { exitCode, rows } = await watchJobs(refs, sources, {
       minIntervalMs: 500,
-      maxIntervalMs: 3_000,
       ...settings,
+      maxIntervalMs: settings.maxIntervalMs ?? Math.max(3_000, settings.minIntervalMs ?? 0),
       cancelWhen: (ref, snapshot) => (snapshot.progress.fraction ?? 0) >= (cancelAt.get(ref.text) ?? 2),
     });
     if (exitCode !== EXIT.jobFailed) return exitCode;

@@ -3,6 +3,7 @@ export { type CliIo, HELP, parseDuration, run } from './main.js';
 export { type JobRef, KEY_ENV, KINDS, type ProviderName, parseJobRef, UsageError } from './refs.js';
 export type { JobRow, Output, Reporter } from './report.js';
 export {
+  type CsvFieldOptions,
   csvField,
   ITEM_COLUMNS,
   RESULT_FORMATS,

@@ -1,13 +1,15 @@
 import { parseArgs } from 'node:util';
+import { ValidationError } from '@batchwatch/core';
 import { KEY_ENV, KINDS, type ProviderName, parseJobRef, sourcesFor, UsageError } from './refs.js';
 import type { Output } from './report.js';
 import { RESULT_FORMATS, type ResultFormat, writeResults } from './results.js';
+import { inert, type Redact, redactor } from './text.js';
 import { EXIT, watchJobs } from './watch.js';
 
 /** What {@link run} reads and writes: the process's streams and environment, or test doubles. */
 export interface CliIo {
   /** Snapshots, bars and summaries. */
-  stdout: Output & NodeJS.WritableStream;
+  stdout: Output;
   /** Usage errors and notices. */
   stderr: Output;
   /** Where keys come from (`SUPERMETRICS_API_KEY`, `RUNFLOW_API_TOKEN`, `CHECK_API_KEY`). */
@@ -23,7 +25,7 @@ export const HELP = `batchwatch - watch batch jobs at Supermetrics, Runflow and 
 
 Usage:
   batchwatch watch <provider>:<kind>:<id>... [options]
-  batchwatch results <provider>:<kind>:<id> [--format ndjson|csv] [--max <n>] [options]
+  batchwatch results <provider>:<kind>:<id> [--format ndjson|csv] [--max <n>] [--partial] [options]
   batchwatch demo [--speed <n>] [--json]
 
 Job references:
@@ -41,14 +43,17 @@ Options:
   --min-interval <duration> shortest wait between polls of a job (default 1s)
   --max-interval <duration> longest wait between polls of a job (default 30s)
   --format ndjson|csv       results only: one JSON item per line, or CSV (default ndjson)
+  --csv-raw                 results only: write CSV cells that start with = + - @ as they are
+                            (by default they get a leading ' so spreadsheets do not run them)
   --max <n>                 results only: stop after n items
+  --partial                 results only: write the items of a job that has not ended yet
   --speed <n>               demo only: how much faster than real time the mock jobs run (default 4)
   -h, --help                show this help
   -v, --version             show the version
 
 Exit codes: 0 every job succeeded; 1 a job failed, partially succeeded or was cancelled (or its
 watch hit a fatal error); 2 usage error; 3 timeout; 130 interrupted (Ctrl-C).
-results: 0 every item written; 1 an error (not finished, 404...); 2 usage error; 130 interrupted.
+results: 0 every item written; 1 an error (the job has not ended, 404...); 2 usage error; 130 interrupted.
 `;
 
 /** Parses `90s`, `10m`, `1h`, `500ms` or a plain number of seconds into milliseconds. */
@@ -62,6 +67,12 @@ export function parseDuration(flag: string, text: string): number {
   return ms;
 }
 
+/** The default of `--max-interval` (core's `maxIntervalMs`). */
+const MAX_INTERVAL_DEFAULT_MS = 30_000;
+
+/** A `--base-url` value as it may be echoed: control characters escaped, any `user:password@` masked. */
+const shown = (value: string) => inert(value.replace(/\/\/[^/@\s]*@/g, '//***@'));
+
 function parseBaseUrls(values: readonly string[]): Partial<Record<ProviderName, string>> {
   const out: Partial<Record<ProviderName, string>> = {};
   for (const value of values) {
@@ -69,16 +80,55 @@ function parseBaseUrls(values: readonly string[]): Partial<Record<ProviderName, 
     const provider = value.slice(0, eq);
     if (eq < 0 || !Object.hasOwn(KINDS, provider)) {
       throw new UsageError(
-        `invalid --base-url "${value}": expected <provider>=<url> with provider ${Object.keys(KINDS).join(', ')}`,
+        `invalid --base-url "${shown(value)}": expected <provider>=<url> with provider ${Object.keys(KINDS).join(', ')}`,
       );
     }
-    out[provider as ProviderName] = value.slice(eq + 1);
+    const text = value.slice(eq + 1);
+    let url: URL | undefined;
+    try {
+      url = new URL(text);
+    } catch {}
+    if (url === undefined || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
+      throw new UsageError(
+        `invalid --base-url "${shown(value)}": expected an http(s) URL, e.g. ${provider}=http://127.0.0.1:4010/${provider}`,
+      );
+    }
+    if (url.username || url.password) {
+      // The URL is not repeated: it holds a secret.
+      throw new UsageError(
+        `--base-url for ${provider} must not contain credentials (user:password@): pass the key with --${provider}-key or ${KEY_ENV[provider as ProviderName]}`,
+      );
+    }
+    if (url.search || url.hash) {
+      throw new UsageError(`invalid --base-url "${shown(value)}": expected a URL without a query string or fragment`);
+    }
+    out[provider as ProviderName] = text;
   }
   return out;
 }
 
+/** The keys given by flag or environment, and where each came from (named in errors and hints). */
+function readKeys(values: Record<string, unknown>, env: CliIo['env']) {
+  const keys: Partial<Record<ProviderName, string>> = {};
+  const keyNames: Partial<Record<ProviderName, string>> = {};
+  // Every configured key is redacted from output, a variable overridden by its flag included.
+  const secrets: string[] = [];
+  for (const provider of Object.keys(KINDS) as ProviderName[]) {
+    const flag = values[`${provider}-key`];
+    const fromEnv = env[KEY_ENV[provider]];
+    const key = typeof flag === 'string' ? flag : fromEnv;
+    if (key) {
+      keys[provider] = key;
+      keyNames[provider] = typeof flag === 'string' ? `--${provider}-key` : KEY_ENV[provider];
+    }
+    for (const secret of [flag, fromEnv]) if (typeof secret === 'string' && secret.trim() !== '') secrets.push(secret);
+  }
+  return { keys, keyNames, secrets };
+}
+
 /** Runs the CLI with `argv` (without `node` and the script); resolves with the exit code. */
 export async function run(argv: readonly string[], io: CliIo): Promise<number> {
+  let redact: Redact = (text) => text;
   try {
     const { values, positionals } = parseArgs({
       args: [...argv],
@@ -95,12 +145,16 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
         'max-interval': { type: 'string' },
         speed: { type: 'string' },
         format: { type: 'string' },
+        'csv-raw': { type: 'boolean', default: false },
         max: { type: 'string' },
+        partial: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
         version: { type: 'boolean', short: 'v', default: false },
       },
     });
     const [command, ...rest] = positionals;
+    const { keys, keyNames, secrets } = readKeys(values, io.env);
+    redact = redactor(secrets);
     if (values.help || command === 'help') {
       io.stdout.write(HELP);
       return EXIT.ok;
@@ -122,16 +176,20 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
         ? { maxIntervalMs: parseDuration('max-interval', values['max-interval']) }
         : {}),
     };
+    if (
+      common.minIntervalMs !== undefined &&
+      common.minIntervalMs > (common.maxIntervalMs ?? MAX_INTERVAL_DEFAULT_MS)
+    ) {
+      const max = values['max-interval'] === undefined ? '30s, the default' : inert(values['max-interval']);
+      throw new UsageError(
+        `--min-interval (${inert(values['min-interval'] ?? '')}) is above --max-interval (${max}): give a shorter --min-interval or a longer --max-interval`,
+      );
+    }
     if (command === 'watch') {
       if (rest.length === 0) throw new UsageError('watch needs at least one job reference, e.g. runflow:batch:<uuid>');
       const refs = rest.map(parseJobRef);
-      const keys: Partial<Record<ProviderName, string>> = {};
-      for (const provider of Object.keys(KINDS) as ProviderName[]) {
-        const key = values[`${provider}-key`] ?? io.env[KEY_ENV[provider]];
-        if (key) keys[provider] = key;
-      }
-      const sources = sourcesFor(refs, { keys, baseUrls: parseBaseUrls(values['base-url']) });
-      return (await watchJobs(refs, sources, common)).exitCode;
+      const sources = sourcesFor(refs, { keys, keyNames, baseUrls: parseBaseUrls(values['base-url']) });
+      return (await watchJobs(refs, sources, { ...common, secrets, keyNames })).exitCode;
     }
     if (command === 'results') {
       if (rest.length !== 1)
@@ -142,12 +200,10 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
         throw new UsageError(`invalid --format "${values.format}": expected ${RESULT_FORMATS.join(' or ')}`);
       }
       if (values.max !== undefined && !/^[1-9]\d{0,15}$/.test(values.max)) {
-        throw new UsageError(`invalid --max "${values.max}": expected a whole number of items above 0`);
+        throw new UsageError(`invalid --max "${inert(values.max)}": expected a whole number of items above 0`);
       }
-      const keys: Partial<Record<ProviderName, string>> = {};
-      const key = values[`${ref.provider}-key`] ?? io.env[KEY_ENV[ref.provider]];
-      if (key) keys[ref.provider] = key;
-      const [source] = sourcesFor([ref], { keys, baseUrls: parseBaseUrls(values['base-url']) });
+      if (values['csv-raw'] && format !== 'csv') throw new UsageError('--csv-raw only applies with --format csv');
+      const [source] = sourcesFor([ref], { keys, keyNames, baseUrls: parseBaseUrls(values['base-url']) });
       if (!source?.results) {
         throw new UsageError(
           `${ref.provider}:${ref.kind} jobs have no results; results reads supermetrics:query, supermetrics:batch, runflow:batch and check:batch`,
@@ -155,6 +211,10 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
       }
       return await writeResults(ref, source, {
         format,
+        csvRaw: values['csv-raw'],
+        partial: values.partial,
+        secrets,
+        keyNames,
         ...(values.max !== undefined ? { max: Number(values.max) } : {}),
         signal: io.signal,
         stdout: io.stdout,
@@ -170,16 +230,23 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
       const { runDemo } = await import('./demo.js');
       return await runDemo({ ...common, speed, stderr: io.stderr });
     }
-    throw new UsageError(
-      command === undefined
-        ? 'missing command: watch, results or demo'
-        : `unknown command "${command}": expected watch, results or demo`,
-    );
-  } catch (error) {
-    if (error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
-      io.stderr.write(`batchwatch: ${(error as Error).message}\nRun "batchwatch --help" for usage.\n`);
+    if (command === undefined) {
+      io.stderr.write(`batchwatch: missing command: watch, results or demo\n\n${HELP}`);
       return EXIT.usage;
     }
-    throw error;
+    throw new UsageError(`unknown command "${inert(command)}": expected watch, results or demo`);
+  } catch (error) {
+    const message = inert(redact(error instanceof Error ? error.message : String(error)));
+    // A ValidationError that gets here came from the command line, before anything was sent.
+    if (
+      error instanceof UsageError ||
+      error instanceof ValidationError ||
+      (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')
+    ) {
+      io.stderr.write(`batchwatch: ${message}\nRun "batchwatch --help" for usage.\n`);
+      return EXIT.usage;
+    }
+    io.stderr.write(`batchwatch: ${message}\n`);
+    return EXIT.jobFailed;
   }
 }

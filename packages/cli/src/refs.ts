@@ -1,5 +1,5 @@
 import { type CheckClient, checkBatch, createCheckClient } from '@batchwatch/check-client';
-import type { JobSource } from '@batchwatch/core';
+import { type JobSource, ValidationError } from '@batchwatch/core';
 import { createRunflowClient, type RunflowClient, runflowBatch, runflowRun } from '@batchwatch/runflow-client';
 import {
   createSupermetricsClient,
@@ -68,6 +68,22 @@ export function parseJobRef(text: string): JobRef {
 export interface ProviderSettings {
   keys: Partial<Record<ProviderName, string>>;
   baseUrls: Partial<Record<ProviderName, string>>;
+  /** Where each key came from (`RUNFLOW_API_TOKEN`, `--runflow-key`), named when it is unusable. */
+  keyNames?: Partial<Record<ProviderName, string>>;
+}
+
+/**
+ * Throws {@link UsageError} naming `name` (the variable or flag the key came from) when `key` is
+ * blank or holds whitespace or control characters, which no provider's key does. The key itself is
+ * never part of the message.
+ */
+export function checkKey(key: string, name: string): void {
+  if (key.trim() === '') throw new UsageError(`${name} is blank: set it to your API key`);
+  if (/[\s\u0000-\u001f\u007f]/.test(key)) {
+    throw new UsageError(
+      `${name} contains whitespace or a control character (a newline copied with it?): set it to the key alone`,
+    );
+  }
 }
 
 interface Clients {
@@ -91,13 +107,24 @@ export function sourcesFor(refs: readonly JobRef[], settings: ProviderSettings):
         `no ${provider} key: set ${KEY_ENV[provider]} (or pass --${provider}-key) to watch ${provider} jobs`,
       );
     }
+    const keyName = settings.keyNames?.[provider] ?? KEY_ENV[provider];
+    checkKey(apiKey, keyName);
     const options = { apiKey, ...(settings.baseUrls[provider] ? { baseUrl: settings.baseUrls[provider] } : {}) };
-    const created =
-      provider === 'supermetrics'
-        ? createSupermetricsClient(options)
-        : provider === 'runflow'
-          ? createRunflowClient(options)
-          : createCheckClient(options);
+    let created: SupermetricsClient | RunflowClient | CheckClient;
+    try {
+      created =
+        provider === 'supermetrics'
+          ? createSupermetricsClient(options)
+          : provider === 'runflow'
+            ? createRunflowClient(options)
+            : createCheckClient(options);
+    } catch (error) {
+      // The checks above and in main.ts catch these first; this names the setting for any they miss.
+      if (!(error instanceof ValidationError)) throw error;
+      const setting =
+        error.field === 'apiKey' ? keyName : error.field === 'baseUrl' ? `--base-url ${provider}=...` : error.field;
+      throw new UsageError(`${setting}: expected ${error.expected}`);
+    }
     clients[provider] = created as never;
     return created as NonNullable<Clients[P]>;
   };

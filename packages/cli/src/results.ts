@@ -1,8 +1,10 @@
-import type { JobSource, ResultItem } from '@batchwatch/core';
-import { jobResults } from '@batchwatch/core/results';
+import type { JobSnapshot, JobSource, ResultItem } from '@batchwatch/core';
+import { createJobHandle, pollUntilSnapshot } from '@batchwatch/core/handles';
+import { jobResults, ResultsNotReadyError } from '@batchwatch/core/results';
 import type { JobRef } from './refs.js';
 import type { Output } from './report.js';
-import { EXIT } from './watch.js';
+import { inert, inertJson, redactor } from './text.js';
+import { EXIT, whyEnded } from './watch.js';
 
 /** The output formats of `batchwatch results`. */
 export const RESULT_FORMATS = ['ndjson', 'csv'] as const;
@@ -20,40 +22,74 @@ export interface ResultsSettings {
   max?: number;
   /** Aborted on Ctrl-C. */
   signal: AbortSignal;
-  /** Where items go, as they stream. */
-  stdout: Output & NodeJS.WritableStream;
+  /** Where items go, as they stream; `write` returning `false` waits for `drain`. */
+  stdout: Output;
   /** Where errors go. */
   stderr: Output;
+  /**
+   * Writes CSV cells as the provider sent them. By default a text cell that starts with `=`, `+`,
+   * `-`, `@`, TAB or CR gets a `'` in front, so a spreadsheet shows it instead of running it as a
+   * formula (OWASP's advice on CSV injection). Defaults to `false`.
+   */
+  csvRaw?: boolean;
+  /**
+   * Writes the items a job that has not ended has so far (pending ones included). Without it a job
+   * that has not ended is an error (exit 1) for every provider. Defaults to `false`.
+   */
+  partial?: boolean;
+  /** Keys to redact from error messages (a provider may echo one). Defaults to none. */
+  secrets?: readonly string[];
+  /** Where each provider's key came from, named when the key is refused. Defaults to none. */
+  keyNames?: Readonly<Record<string, string>>;
   /** Shortest wait before retrying a failed page. Defaults to the core's `1000`. */
   minIntervalMs?: number;
   /** Longest wait before retrying a failed page. Defaults to the core's `30000`. */
   maxIntervalMs?: number;
 }
 
-/** One CSV field (RFC 4180): quoted when it holds a comma, quote, CR or LF; objects as JSON. */
-export function csvField(value: unknown): string {
+/** Options of {@link csvField}. */
+export interface CsvFieldOptions {
+  /** Leave a text that starts like a formula as it is (`--csv-raw`). Defaults to `false`. */
+  raw?: boolean;
+}
+
+/** The first characters that make a spreadsheet read a cell as a formula (OWASP, CSV injection). */
+const FORMULA_START = /^[=+\-@\t\r]/;
+
+/**
+ * One CSV field (RFC 4180): quoted when it holds a comma, quote, CR or LF; objects as JSON. A text
+ * that starts with `=`, `+`, `-`, `@`, TAB or CR gets a leading `'` so a spreadsheet shows it
+ * rather than evaluating it, unless `raw`. Numbers, booleans and JSON objects are never changed.
+ */
+export function csvField(value: unknown, options: CsvFieldOptions = {}): string {
   if (value === null || value === undefined) return '';
-  const text = typeof value === 'object' ? JSON.stringify(value) : String(value);
+  let text = typeof value === 'object' ? JSON.stringify(value) : String(value);
+  if (typeof value === 'string' && !options.raw && FORMULA_START.test(text)) text = `'${text}`;
   return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }
 
-const csvLine = (fields: readonly unknown[]) => `${fields.map(csvField).join(',')}\r\n`;
-
 /** Waits for `drain` (the reader caught up), or until the output fails, closes or `signal` aborts. */
-function drained(out: NodeJS.WritableStream, signal: AbortSignal): Promise<void> {
+function drained(out: Output, signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
     const done = () => {
-      out.off('drain', done);
-      out.off('error', done);
-      out.off('close', done);
+      out.off?.('drain', done);
+      out.off?.('error', done);
+      out.off?.('close', done);
       signal.removeEventListener('abort', done);
       resolve();
     };
-    out.on('drain', done);
-    out.on('error', done);
-    out.on('close', done);
+    out.on?.('drain', done);
+    out.on?.('error', done);
+    out.on?.('close', done);
     signal.addEventListener('abort', done, { once: true });
   });
+}
+
+/** `running (processing, 3/10)`: how far a job that has not ended is. */
+function standing(snapshot: JobSnapshot): string {
+  const raw = snapshot.rawStatus && snapshot.rawStatus !== snapshot.status ? `${snapshot.rawStatus}, ` : '';
+  const { completed, total } = snapshot.progress;
+  return `${snapshot.status} (${raw}${completed}/${total ?? '?'})`;
 }
 
 /**
@@ -61,10 +97,21 @@ function drained(out: NodeJS.WritableStream, signal: AbortSignal): Promise<void>
  * per line) or CSV (Supermetrics query rows: a header from the first row's keys, then the rows;
  * other jobs: `id,index,status,failure_code,failure_message`). Honours stdout backpressure, so
  * memory stays flat however slow the reader; a reader that goes away (EPIPE) ends it quietly.
- * Resolves with the exit code: 0 done, 1 error, 130 interrupted.
+ * A job that has not ended is an error for every provider unless `partial`. Error messages have
+ * control characters escaped and keys redacted. Resolves with the exit code: 0 done, 1 error or
+ * not ended, 130 interrupted.
  */
 export async function writeResults(ref: JobRef, source: JobSource, settings: ResultsSettings): Promise<number> {
   const { stdout, stderr, format } = settings;
+  const redact = redactor(settings.secrets ?? []);
+  const clean = (text: string) => inert(redact(text));
+  // Cells shown on a terminal get their control characters escaped; a file or pipe gets the data.
+  const shown = stdout.isTTY === true;
+  const cell = (value: unknown) => {
+    const field = csvField(value, { raw: settings.csvRaw === true });
+    return shown ? inert(field) : field;
+  };
+  const csvLine = (fields: readonly unknown[]) => `${fields.map(cell).join(',')}\r\n`;
   const controller = new AbortController();
   const onAbort = () => controller.abort(settings.signal.reason);
   settings.signal.addEventListener('abort', onAbort, { once: true });
@@ -74,26 +121,46 @@ export async function writeResults(ref: JobRef, source: JobSource, settings: Res
     closed = true;
     controller.abort(new Error('stdout closed'));
   };
-  stdout.on('error', onError);
+  stdout.on?.('error', onError);
   const rows = ref.provider === 'supermetrics' && ref.kind === 'query';
   let columns: string[] | undefined = rows ? undefined : [...ITEM_COLUMNS];
   let written = 0;
   const write = async (text: string) => {
-    if (!stdout.write(text)) await drained(stdout, controller.signal);
+    if (stdout.write(text) === false) await drained(stdout, controller.signal);
   };
+  const notEnded = (snapshot: JobSnapshot, detail: string) =>
+    `${ref.text} has no results yet: it is ${standing(snapshot)}. ${detail}`;
   try {
-    if (format === 'csv' && columns) await write(csvLine(columns));
-    const stream = jobResults(source, ref.id, {
-      signal: controller.signal,
+    const polling = {
       ...(settings.minIntervalMs !== undefined
         ? { minIntervalMs: settings.minIntervalMs, initialIntervalMs: settings.minIntervalMs }
         : {}),
       ...(settings.maxIntervalMs !== undefined ? { maxIntervalMs: settings.maxIntervalMs } : {}),
+    };
+    // One rule for every provider: a job that has not ended has no results unless --partial.
+    // Supermetrics query rows come from the status endpoint itself, which says so (ResultsNotReadyError).
+    if (!rows) {
+      const first = await pollUntilSnapshot(source, createJobHandle(source, ref.id), {
+        signal: controller.signal,
+        ...polling,
+      });
+      if (!first.snapshot) throw first.error;
+      if (!first.snapshot.isTerminal && !settings.partial) {
+        stderr.write(
+          `batchwatch: ${clean(notEnded(first.snapshot, `Results are written once it ends: wait with "batchwatch watch ${ref.text}", or pass --partial to write the items it has now.`))}\n`,
+        );
+        return EXIT.jobFailed;
+      }
+    }
+    if (format === 'csv' && columns) await write(csvLine(columns));
+    const stream = jobResults(source, ref.id, {
+      signal: controller.signal,
+      ...polling,
     });
     for await (const item of stream) {
       if (settings.max !== undefined && written >= settings.max) break;
       if (format === 'ndjson') {
-        await write(`${JSON.stringify(item)}\n`);
+        await write(`${inertJson(item)}\n`);
       } else if (rows) {
         const raw = (item as ResultItem<Record<string, unknown>>).raw ?? {};
         if (!columns) {
@@ -114,10 +181,18 @@ export async function writeResults(ref: JobRef, source: JobSource, settings: Res
       stderr.write(`batchwatch: interrupted after ${written} items\n`);
       return EXIT.interrupted;
     }
-    stderr.write(`batchwatch: ${ref.text}: ${(error as Error).message}\n`);
+    if (error instanceof ResultsNotReadyError) {
+      stderr.write(
+        `batchwatch: ${clean(notEnded(error.snapshot, `A Supermetrics query has no rows before it ends (--partial cannot change that): wait with "batchwatch watch ${ref.text}".`))}\n`,
+      );
+      return EXIT.jobFailed;
+    }
+    stderr.write(
+      `batchwatch: ${clean(`${ref.text}: ${(error as Error).message} (${whyEnded(error, ref, settings.keyNames)})`)}\n`,
+    );
     return EXIT.jobFailed;
   } finally {
     settings.signal.removeEventListener('abort', onAbort);
-    stdout.off('error', onError);
+    stdout.off?.('error', onError);
   }
 }

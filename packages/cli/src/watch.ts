@@ -1,7 +1,17 @@
-import { type JobSnapshot, type JobSource, type JobWatch, PollTimeoutError } from '@batchwatch/core';
+import {
+  AuthenticationError,
+  isTransientError,
+  type JobSnapshot,
+  type JobSource,
+  type JobWatch,
+  NotFoundError,
+  PermissionDeniedError,
+  PollTimeoutError,
+} from '@batchwatch/core';
 import { createJobScheduler } from '@batchwatch/core/scheduler';
 import type { JobRef } from './refs.js';
 import { barReporter, type JobRow, lineReporter, ndjsonReporter, type Output, type Reporter } from './report.js';
+import { redactor } from './text.js';
 
 /** The CLI's exit codes. */
 export const EXIT = {
@@ -30,7 +40,14 @@ export interface WatchSettings {
   /** Aborts every watch (Ctrl-C). */
   signal: AbortSignal;
   /** Where reports go; a TTY gets live progress bars. */
-  stdout: Output & NodeJS.WritableStream;
+  stdout: Output;
+  /** Keys to redact from everything printed (a provider may echo one in an error). Defaults to none. */
+  secrets?: readonly string[];
+  /**
+   * Where each provider's key came from, named in the hint of a 401 or 403
+   * (`{ runflow: 'RUNFLOW_API_TOKEN' }`). Defaults to none.
+   */
+  keyNames?: Readonly<Record<string, string>>;
   /** The clock for elapsed times. Defaults to `Date.now`. */
   now?: () => number;
   /** Asks the provider to cancel a job the first time this returns true for one of its snapshots. */
@@ -52,11 +69,12 @@ export async function watchJobs(
   settings: WatchSettings,
 ): Promise<WatchResult> {
   const now = settings.now ?? Date.now;
+  const redact = redactor(settings.secrets ?? []);
   const reporter: Reporter = settings.json
-    ? ndjsonReporter(settings.stdout)
+    ? ndjsonReporter(settings.stdout, redact)
     : settings.stdout.isTTY
-      ? barReporter(settings.stdout, now)
-      : lineReporter(settings.stdout, now);
+      ? barReporter(settings.stdout, now, redact)
+      : lineReporter(settings.stdout, now, redact);
   const scheduler = createJobScheduler({
     maxConcurrent: 8,
     ...(settings.minIntervalMs !== undefined
@@ -90,6 +108,7 @@ export async function watchJobs(
         row.failed = snapshot.progress.failed;
         row.total = snapshot.progress.total;
         row.fraction = snapshot.progress.fraction;
+        row.estimate = snapshot.estimate;
         reporter.snapshot(row, snapshot);
         if (!cancelSent && !snapshot.isTerminal && settings.cancelWhen?.(ref, snapshot)) {
           cancelSent = true;
@@ -101,8 +120,9 @@ export async function watchJobs(
       },
       onPoll(event) {
         row.nextPollAt = event.delayMs === null ? null : event.at + event.durationMs + event.delayMs;
+        // An error that ended polling is told with the outcome (and why), not as a retry.
         row.pollError =
-          event.error === undefined
+          event.error === undefined || event.delayMs === null
             ? undefined
             : `${event.httpStatus ? `HTTP ${event.httpStatus}` : (event.error as Error).name}, ${event.delaySource === 'server' ? 'Retry-After' : 'backoff'}`;
         reporter.poll(row);
@@ -119,7 +139,7 @@ export async function watchJobs(
         if (final.failure && final.status !== 'succeeded') row.message = final.failure.message;
       } catch (error) {
         row.outcome = settings.signal.aborted ? 'interrupted' : error instanceof PollTimeoutError ? 'timeout' : 'error';
-        row.message = (error as Error).message;
+        row.message = `${(error as Error).message}${row.outcome === 'error' ? ` (${whyEnded(error, refs[i] as JobRef, settings.keyNames)})` : ''}`;
         throw error;
       } finally {
         row.endedAt = now();
@@ -138,4 +158,17 @@ export async function watchJobs(
         ? EXIT.ok
         : EXIT.jobFailed;
   return { exitCode, rows };
+}
+
+/**
+ * Why an error ended a watch, and what to check: `fatal: the key was refused, check RUNFLOW_API_TOKEN`.
+ * @internal
+ */
+export function whyEnded(error: unknown, ref: JobRef, keyNames: Readonly<Record<string, string>> = {}): string {
+  const key = keyNames[ref.provider] ?? `the ${ref.provider} key`;
+  if (error instanceof AuthenticationError) return `fatal: the key was refused, check ${key}`;
+  if (error instanceof PermissionDeniedError) return `fatal: the key may not read this job, check ${key}`;
+  if (error instanceof NotFoundError) return `fatal: no such ${ref.provider} ${ref.kind}, check the id`;
+  if (isTransientError(error)) return 'gave up: too many errors in a row';
+  return 'fatal';
 }

@@ -82,12 +82,45 @@ describe('batchwatch results', () => {
     expect(server.mock.requests.map((r) => r.status)).toEqual([200, 500, 200, 200]);
   });
 
-  it('should exit 1 with the reason when the job has no results yet', async () => {
+  it('should exit 1 with the job status when a Supermetrics query has not ended, --partial or not', async () => {
     const id = server.mock.addJob('supermetrics', 'query', { phases: [{ state: 'running', polls: 5 }] });
-    const run = await cli(['results', `supermetrics:query:${id}`, ...baseUrls], env);
-    expect(run.code).toBe(1);
+    for (const partial of [[], ['--partial']]) {
+      const run = await cli(['results', `supermetrics:query:${id}`, ...partial, ...baseUrls], env);
+      expect(run.code).toBe(1);
+      expect(run.stdout).toBe('');
+      expect(run.stderr).toContain(`supermetrics:query:${id} has no results yet: it is running (RUNNING, `);
+    }
+  });
+
+  // Issue 18 point 4: one rule for every provider (a running Runflow batch used to print pending items and exit 0).
+  it.each([
+    ['runflow', 'batch', 'it is running ('],
+    ['check', 'batch', 'it is running (processing, '],
+    ['supermetrics', 'batch', 'it is running (RUNNING, '],
+  ] as const)('should exit 1 with the job status when a %s %s has not ended', async (provider, kind, status) => {
+    const id = server.mock.addJob(provider, kind, {
+      phases: [{ state: 'running', polls: 50, progress: 0.5 }],
+      total: 10,
+    });
+    const run = await cli(['results', `${provider}:${kind}:${id}`, ...baseUrls], env);
     expect(run.stdout).toBe('');
-    expect(run.stderr).toContain('has no results yet (status RUNNING)');
+    expect(run.stderr).toContain(`${provider}:${kind}:${id} has no results yet: ${status}`);
+    expect(run.stderr).toContain('pass --partial');
+    expect(run.code).toBe(1);
+  });
+
+  it('should write the items a running job has so far with --partial', async () => {
+    const id = server.mock.addJob('runflow', 'batch', {
+      phases: [{ state: 'running', polls: 50, progress: 0.5 }],
+      total: 10,
+    });
+    const run = await cli(['results', `runflow:batch:${id}`, '--partial', ...baseUrls], env);
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    const items = lines(run.stdout).map((l) => JSON.parse(l));
+    expect(items).toHaveLength(10);
+    expect(items.some((i) => i.status === 'pending')).toBe(true);
+    expect(items.some((i) => i.status === 'succeeded')).toBe(true);
   });
 
   it('should exit 130 on Ctrl-C and send nothing after it', async () => {

@@ -17,7 +17,11 @@ export interface JobSpec<TRaw = unknown> {
 /** The raw type of a {@link JobSpec}. */
 export type SpecRaw<TSpec> = TSpec extends JobSpec<infer TRaw> ? TRaw : never;
 
-/** Progress summed over several jobs. */
+/**
+ * Progress over several jobs, two ways: items (`completed` of `total`, `fraction`) and jobs
+ * (`jobsEnded` of the list, `jobsFraction`). A job that ended early (cancelled, failed) counts the
+ * items it finished, not all of them, so `fraction` stays below 1 while `jobsFraction` reaches 1.
+ */
 export interface AggregateProgress {
   /** Items that reached an end, over every job with a snapshot. */
   completed: number;
@@ -26,17 +30,22 @@ export interface AggregateProgress {
   /** Items over every job, or `null` while any job's total is unknown (or it has no snapshot yet). */
   total: number | null;
   /**
-   * The mean of the jobs' fractions, counting a terminal job as `1` and a job without a snapshot or
-   * a known fraction as `0`; `null` for no jobs. It never goes backwards while the list is the same.
+   * Items done over items total (`completed / total`); while a total is unknown, the mean of the
+   * jobs' own fractions (a job without a snapshot or a known fraction counts `0`). `null` for no
+   * jobs. It goes back only when a total grows or becomes known (a Supermetrics query's can).
    */
   fraction: number | null;
+  /** Jobs that reached a terminal status (succeeded, partially succeeded, failed or cancelled). */
+  jobsEnded: number;
+  /** `jobsEnded` over the number of jobs; `null` for no jobs. */
+  jobsFraction: number | null;
 }
 
 /** What {@link useJobs} returns. The object is `===` across polls that changed none of the jobs. */
 export interface JobsResult<TJobs extends readonly JobSpec<unknown>[]> {
   /** One {@link JobResult} per job, in order, each typed from its source. */
   readonly jobs: { -readonly [K in keyof TJobs]: JobResult<SpecRaw<TJobs[K]>> };
-  /** Progress summed over the jobs. */
+  /** Progress over the jobs: items done over items total, and jobs ended over jobs. */
   readonly progress: AggregateProgress;
   /** How many jobs are in each status; `pending` counts jobs without a snapshot yet. */
   readonly counts: Readonly<Record<JobStatus | 'pending', number>>;
@@ -63,7 +72,8 @@ const emptyCounts = () =>
 
 /**
  * Watches several jobs at once (each on its own core schedule, deduplicated with every other
- * watcher of the same job) and sums their progress.
+ * watcher of the same job) and sums their progress: items done over items total, and jobs ended
+ * over jobs (see {@link AggregateProgress}).
  *
  * @example
  * const { jobs, progress, counts, allTerminal } = useJobs([
@@ -109,7 +119,7 @@ export function useJobs<const TJobs extends readonly JobSpec<unknown>[]>(
         completed += snapshot.progress.completed;
         failed += snapshot.progress.failed;
         total = total === null || snapshot.progress.total === null ? null : total + snapshot.progress.total;
-        fractionSum += snapshot.isTerminal ? 1 : (snapshot.progress.fraction ?? 0);
+        fractionSum += snapshot.progress.fraction ?? 0;
       } else {
         counts.pending++;
         total = null;
@@ -133,7 +143,14 @@ export function useJobs<const TJobs extends readonly JobSpec<unknown>[]>(
     const n = states.length;
     return {
       jobs: results as JobsResult<TJobs>['jobs'],
-      progress: { completed, failed, total, fraction: n === 0 ? null : fractionSum / n },
+      progress: {
+        completed,
+        failed,
+        total,
+        fraction: n === 0 ? null : total ? completed / total : fractionSum / n,
+        jobsEnded: terminal,
+        jobsFraction: n === 0 ? null : terminal / n,
+      },
       counts,
       allTerminal: terminal === n,
       allSettled: settled === n,

@@ -358,7 +358,14 @@ describe('useJobs', () => {
     expect(result.current).toMatchObject({ isLoading: true, allTerminal: false, counts: { pending: 3 } });
     await settle();
     expect(result.current.counts).toMatchObject({ queued: 3, pending: 0 });
-    expect(result.current.progress).toEqual({ completed: 0, failed: 0, total: 24, fraction: 0 });
+    expect(result.current.progress).toEqual({
+      completed: 0,
+      failed: 0,
+      total: 24,
+      fraction: 0,
+      jobsEnded: 0,
+      jobsFraction: 0,
+    });
     const fractions: number[] = [];
     // Sampled every 250 ms: jobs that poll in the same millisecond may be re-armed 1 ms late by each other's renders.
     for (let i = 0; i < 24; i++) {
@@ -383,6 +390,41 @@ describe('useJobs', () => {
     // Typed per job from its source.
     expect(jobs[0].snapshot?.raw.items_total).toBe(10);
     expect(jobs[1].snapshot?.raw.totalItems).toBe(10);
+  });
+
+  // Issue 18, point 6: an ended job used to count as 1, so the overall bar read 100% next to a job cancelled at 4/10.
+  it('should count items done over items total, and jobs ended over jobs, separately', async () => {
+    const done = mock.addJob('runflow', 'batch', { ...script.lifecycle({ queuedPolls: 0, progress: [] }), total: 10 });
+    const cancelled = mock.addJob('check', 'batch', {
+      ...script.lifecycle({ queuedPolls: 0, progress: [0.4], end: 'cancelled' }),
+      total: 10,
+    });
+    const sources = { runflow: runflow(), check: check() };
+    const { result } = renderHook(
+      () =>
+        useJobs(
+          [
+            { source: sources.runflow, id: done },
+            { source: sources.check, id: cancelled },
+          ],
+          SCHEDULE,
+        ),
+      { wrapper: wrapper(newClient()) },
+    );
+    await settle();
+    for (let i = 0; i < 8 && !result.current.allTerminal; i++) await advance(1_000);
+    expect(result.current.jobs.map((j) => [j.status, j.progress?.completed])).toEqual([
+      ['succeeded', 10],
+      ['cancelled', 4],
+    ]);
+    expect(result.current.progress).toEqual({
+      completed: 14,
+      failed: 0,
+      total: 20,
+      fraction: 0.7,
+      jobsEnded: 2,
+      jobsFraction: 1,
+    });
   });
 
   it('should keep the result === while none of the jobs changed', async () => {
