@@ -14,7 +14,7 @@ import {
 } from '../errors.js';
 import { fetchOnce } from '../internal/step.js';
 import type { JobSnapshot } from '../job-state.js';
-import { MAX_DELAY_MS, readNumber } from '../schedule.js';
+import { MAX_DELAY_MS, readNumber } from '../next-delay.js';
 import type { JobSource, PollHints, SourceResult } from '../source.js';
 import type {
   JobCancelBody,
