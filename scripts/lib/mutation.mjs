@@ -1,0 +1,75 @@
+// What `pnpm mutation` mutates and how a file's score is counted (shared by the Stryker config, the
+// gate in scripts/mutation.mjs and the test summary).
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+
+/** Every file's mutation score must be at least this, in percent. */
+export const THRESHOLD = 90;
+
+/**
+ * The files that hold rules: the poll schedule, the poll-state reducer, the end estimate, the
+ * notification rules, handle checks, job states, result paging, the scheduler's provider gate,
+ * the client kit (hints, Retry-After, results and errors, options, request guard, size cap,
+ * redirects, params, shapes, snapshots) and webhook verification in core and the clients.
+ * Not yet: the clients' status/progress mapping (jobs.ts, results.ts).
+ */
+export const MUTATED = [
+  'packages/core/src/next-delay.ts',
+  'packages/core/src/internal/step.ts',
+  'packages/core/src/internal/estimate.ts',
+  'packages/core/src/internal/notices.ts',
+  'packages/core/src/handle-parse.ts',
+  'packages/core/src/job-state.ts',
+  'packages/core/src/results/index.ts',
+  'packages/core/src/scheduler.ts',
+  'packages/core/src/client-kit/http.ts',
+  'packages/core/src/client-kit/options.ts',
+  'packages/core/src/client-kit/params.ts',
+  'packages/core/src/client-kit/shape.ts',
+  'packages/core/src/client-kit/snapshot.ts',
+  'packages/core/src/webhooks/index.ts',
+  'packages/runflow-client/src/webhooks.ts',
+  'packages/check-client/src/webhooks.ts',
+];
+
+const DETECTED = new Set(['Killed', 'Timeout']);
+const UNDETECTED = new Set(['Survived', 'NoCoverage']);
+
+/**
+ * Per file of a mutation-testing report: counts by status and the mutation score, Stryker's
+ * definition: detected (killed, timeout) over valid (detected, survived, no coverage); ignored
+ * mutants (disable comments) and ones that do not compile or run are not counted.
+ */
+export function fileScores(report) {
+  const out = {};
+  for (const [file, { mutants }] of Object.entries(report.files ?? {})) {
+    const count = (status) => mutants.filter((m) => m.status === status).length;
+    const detected = mutants.filter((m) => DETECTED.has(m.status)).length;
+    const undetected = mutants.filter((m) => UNDETECTED.has(m.status)).length;
+    const valid = detected + undetected;
+    out[file] = {
+      score: valid === 0 ? 100 : Math.floor((10_000 * detected) / valid) / 100,
+      mutants: mutants.length,
+      killed: count('Killed'),
+      timeout: count('Timeout'),
+      survived: count('Survived'),
+      noCoverage: count('NoCoverage'),
+      ignored: count('Ignored'),
+      errors: count('CompileError') + count('RuntimeError'),
+    };
+  }
+  return out;
+}
+
+/** sha256 of every mutated file, to tell whether scores were measured on the files as they are. */
+export function sourceHashes(root) {
+  const out = {};
+  for (const file of MUTATED) {
+    out[file] = existsSync(`${root}${file}`)
+      ? createHash('sha256')
+          .update(readFileSync(`${root}${file}`))
+          .digest('hex')
+      : null;
+  }
+  return out;
+}
