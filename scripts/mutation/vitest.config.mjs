@@ -13,8 +13,8 @@ export default defineConfig({
   test: {
     projects: [
       project('core', ['test/**/*.test.ts']),
-      project('runflow-client', ['test/webhooks.test.ts']),
-      project('check-client', ['test/webhooks.test.ts']),
+      project('runflow-client', ['test/webhooks*.test.ts']),
+      project('check-client', ['test/webhooks*.test.ts']),
     ],
   },
 });
