@@ -16,6 +16,7 @@ export default {
     '!/package.json',
     '!/tsconfig.base.json',
     '!/scripts',
+    '!/specs',
     '/packages/*',
     '!/packages/core',
     '!/packages/runflow-client',

@@ -214,6 +214,8 @@ class SchedulerHost implements LoopHost {
   }
 
   due(loop: Loop<unknown>): void {
+    // Every request slot is taken: it waits in the queue, held by the budget (its next event says how long).
+    if (this.#inFlight >= this.maxConcurrent) loop.defer('budget');
     this.#ready.push(loop);
     this.#pump();
   }

@@ -118,6 +118,8 @@ export class Loop<TRaw> implements ViewHost<TRaw> {
 
   /** Starts the loop: its first poll is at the state's `nextPollAt` (now for a new job). */
   start(): void {
+    // A first poll held by a host counts from when it was due (there is no earlier event).
+    this.#reportedAt = this.#state.nextPollAt;
     this.#sleepUntil(this.#state.nextPollAt, null);
   }
 
