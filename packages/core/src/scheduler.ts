@@ -143,6 +143,7 @@ class ProviderGate {
 
   /** Reserves the next slot of the rate budget for a poll of `cost` requests due at `at`; returns when it is. */
   reserve(at: number, cost: number): number {
+    // Stryker disable next-line ConditionalExpression: without a rate the slot math gives NaN, and `NaN > now` never holds a poll: the same as returning `at`
     if (this.requestsPerSecond === undefined) return at;
     const slot = Math.max(at, this.#nextFreeAt);
     this.#nextFreeAt = slot + (cost * 1000) / this.requestsPerSecond;
@@ -151,7 +152,8 @@ class ProviderGate {
 
   /** Whether the rate budget is spoken for at `at`: a poll due then would wait for a slot. */
   binds(at: number): boolean {
-    return this.requestsPerSecond !== undefined && this.#nextFreeAt > at;
+    // Without a rate, `reserve` never moves `#nextFreeAt` from -Infinity.
+    return this.#nextFreeAt > at;
   }
 
   /**
@@ -160,6 +162,7 @@ class ProviderGate {
    * blocked) must not all go at once: missed slots are not banked.
    */
   admit(now: number, cost: number): number {
+    // Stryker disable next-line ConditionalExpression: without a rate `#nextSendAt` becomes NaN, and a NaN wait never holds a poll: the same as returning 0
     if (this.requestsPerSecond === undefined) return 0;
     const wait = this.#nextSendAt - now;
     if (wait > 0) return wait;
@@ -224,9 +227,11 @@ class SchedulerHost implements LoopHost {
     const queued = this.#ready.indexOf(loop);
     if (queued >= 0) this.#ready.splice(queued, 1);
     const key = loopKey(loop.source, loop.id);
+    // Stryker disable next-line ConditionalExpression: defensive: a loop ends once, and only the loop registered under its key can end (joiners share it)
     if (this.#loops.get(key) === loop) this.#loops.delete(key);
     const byJob = jobKey(loop.source.provider, loop.source.kind, loop.id);
     const siblings = this.#byJob.get(byJob);
+    // Stryker disable next-line OptionalChaining: `siblings` is always there: every created loop was added under its job key
     if (siblings?.delete(loop) && siblings.size === 0) this.#byJob.delete(byJob);
   }
 
@@ -265,8 +270,10 @@ class SchedulerHost implements LoopHost {
 
   // Starts as many due jobs as the global and per-provider budgets allow, in arrival order.
   #pump(): void {
+    // Stryker disable ConditionalExpression,BooleanLiteral: the re-entry guard: re-entry only comes from a source notifying synchronously inside its own fetch, and a nested pump starts the same loops in the same order
     if (this.#pumping) return;
     this.#pumping = true;
+    // Stryker restore ConditionalExpression,BooleanLiteral
     try {
       let i = 0;
       while (i < this.#ready.length && this.#inFlight < this.maxConcurrent) {
@@ -320,6 +327,7 @@ class SchedulerHost implements LoopHost {
           const error = input.ok ? undefined : input.error;
           if (error instanceof RateLimitError) {
             gate.probing = true;
+            // Stryker disable next-line UpdateOperator: only equality with the count taken at send time matters, and counting down changes it just as well
             gate.rateLimits++;
             const pauseMs = error.retryAfterMs ?? delay?.delayMs ?? loop.policy.minIntervalMs;
             gate.pausedUntil = Math.max(gate.pausedUntil, now + pauseMs);
@@ -330,6 +338,7 @@ class SchedulerHost implements LoopHost {
       })
       .then(() => this.#pump());
     this.#running.add(run);
+    // Stryker disable next-line ArrowFunction: memory only: close() waits for every run, settled ones included
     void run.finally(() => this.#running.delete(run));
   }
 
@@ -371,6 +380,7 @@ let nextSourceId = 0;
 function sourceId(source: object): number {
   let id = sourceIds.get(source);
   if (id === undefined) {
+    // Stryker disable next-line UpdateOperator: ids only need to differ, and counting down keeps them distinct
     id = nextSourceId++;
     sourceIds.set(source, id);
   }

@@ -232,7 +232,7 @@ describe('resolveClientOptions: redirects', () => {
     const fetch = async (request: Request) => {
       seen.push(statuses.length);
       const status = statuses.shift() as number;
-      const location = status === 304 ? {} : { location: new URL('/next', request.url).href };
+      const location: Record<string, string> = status === 304 ? {} : { location: new URL('/next', request.url).href };
       return new Response(null, { status: status === 299 ? 204 : status, headers: location });
     };
     const client = resolve({ fetch });

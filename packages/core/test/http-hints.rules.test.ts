@@ -177,7 +177,12 @@ describe('unwrapApiResult', () => {
         async () => ({ error: {}, response: json(500, headers) }),
         () => (requestId ? { requestId } : {}),
         context(),
-      ).catch((e: HttpError) => e);
+      ).then(
+        () => {
+          throw new Error('expected an HttpError');
+        },
+        (e: HttpError) => e,
+      );
     expect((await fail({ 'x-request-id': 'x', 'request-id': 'r' }, 'body')).requestId).toBe('body');
     expect((await fail({ 'x-request-id': 'x', 'request-id': 'r' })).requestId).toBe('x');
     expect((await fail({ 'request-id': 'r' })).requestId).toBe('r');
