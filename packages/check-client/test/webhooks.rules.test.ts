@@ -49,6 +49,7 @@ describe('verifyCheckWebhook: reading the signature header', () => {
       `t=${T}.5,v1=${v1(`${T}.5`)}`,
       `t=${T},v1=`,
       `t=${T},v1=${v1(T)}z`,
+      `t=${T},v1=z${v1(T)}`,
       `t=${T}`,
     ]) {
       expect(await verdict(header), header).toBe(malformed);
@@ -70,6 +71,12 @@ describe('verifyCheckWebhook: reading the signature header', () => {
         now: at(T),
       }),
     ).rejects.toThrow('matches the body with any of the 2 secrets');
+  });
+
+  it('should refuse an empty secret, naming the option', async () => {
+    await expect(verifyCheckWebhook(body, {}, ['s', ''])).rejects.toThrow(
+      'invalid secret[1]: expected a non-empty string',
+    );
   });
 
   it('should say the header is missing when it is absent or blank', async () => {
@@ -144,8 +151,10 @@ describe('signCheckWebhook', () => {
   it('should sign now by default, in whole seconds', async () => {
     const before = Math.floor(Date.now() / 1000);
     const header = await signCheckWebhook(body, SECRET);
+    const after = Math.floor(Date.now() / 1000);
     const t = Number(/^t=(\d+),/.exec(header)?.[1]);
     expect(t).toBeGreaterThanOrEqual(before);
+    expect(t).toBeLessThanOrEqual(after);
     expect(header).toBe(`t=${t},v1=${v1(t)}`);
   });
 

@@ -171,10 +171,8 @@ export function nextDelay(input: DelayInput, s: ResolvedSchedule): NextDelay {
   const { now, retryAfterMs, deadline, errors = 0 } = input;
   const rand = s.random();
   // A bad injected random() (NaN, out of range) must not become NaN delays or a hot loop.
-  // Stryker disable next-line EqualityOperator: `rand > 0` is equivalent: a rand of 0 gives a jitter of 0 either way
   const jitter = rand >= 0 && rand <= 1 ? rand : 0;
   let next: NextDelay;
-  // Stryker disable next-line ConditionalExpression: `retryAfterMs !== undefined` is only for the type: `undefined >= 0` is false
   if (retryAfterMs !== undefined && retryAfterMs >= 0 && !Number.isNaN(retryAfterMs)) {
     next = { delayMs: Math.min(retryAfterMs, MAX_DELAY_MS), delaySource: 'server' };
   } else {
@@ -187,7 +185,6 @@ export function nextDelay(input: DelayInput, s: ResolvedSchedule): NextDelay {
     }
   }
   if (next.delayMs < s.minIntervalMs) next = { delayMs: s.minIntervalMs, delaySource: 'floor' };
-  // Stryker disable next-line ConditionalExpression: `deadline !== undefined` is only for the type: `x > undefined` is false
   if (deadline !== null && deadline !== undefined && now + next.delayMs > deadline) {
     next = { delayMs: Math.max(0, deadline - now), delaySource: 'deadline' };
   }
@@ -201,7 +198,6 @@ function backoffDelay(unchanged: number, s: ResolvedSchedule, jitter: number): N
 
 function etaDelay({ now, ageMs = 0, prediction: p }: DelayInput, s: ResolvedSchedule, jitter: number): NextDelay {
   const r = s.staleness;
-  // Stryker disable next-line ConditionalExpression,EqualityOperator: an age <= 0 gives a cap <= 0, so the floor wins whatever age is used
   const age = Number.isFinite(ageMs) && ageMs > 0 ? ageMs : 0;
   let delayMs: number;
   let delaySource: DelaySource;
@@ -240,7 +236,6 @@ export function resolveSchedule(options: ScheduleOptions): ResolvedSchedule {
     throw new ValidationError('strategy', "'eta' or 'backoff'", { received: String(strategy) });
   }
   const preset = options.staleness ?? 'balanced';
-  // Stryker disable next-line ConditionalExpression,LogicalOperator: a non-preset string fails the number check below as itself or as `PRESETS[x]` (undefined)
   const staleness = typeof preset === 'string' && Object.hasOwn(PRESETS, preset) ? PRESETS[preset] : preset;
   if (typeof staleness !== 'number' || !(staleness > 0 && staleness <= 10)) {
     throw new ValidationError('staleness', "a number in (0, 10] or 'eager', 'balanced', 'frugal'", {

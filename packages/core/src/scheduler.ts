@@ -143,7 +143,6 @@ class ProviderGate {
 
   /** Reserves the next slot of the rate budget for a poll of `cost` requests due at `at`; returns when it is. */
   reserve(at: number, cost: number): number {
-    // Stryker disable next-line ConditionalExpression: without a rate the slot math gives NaN, and `NaN > now` never holds a poll: the same as returning `at`
     if (this.requestsPerSecond === undefined) return at;
     const slot = Math.max(at, this.#nextFreeAt);
     this.#nextFreeAt = slot + (cost * 1000) / this.requestsPerSecond;
@@ -162,7 +161,6 @@ class ProviderGate {
    * blocked) must not all go at once: missed slots are not banked.
    */
   admit(now: number, cost: number): number {
-    // Stryker disable next-line ConditionalExpression: without a rate `#nextSendAt` becomes NaN, and a NaN wait never holds a poll: the same as returning 0
     if (this.requestsPerSecond === undefined) return 0;
     const wait = this.#nextSendAt - now;
     if (wait > 0) return wait;
@@ -227,7 +225,6 @@ class SchedulerHost implements LoopHost {
     const queued = this.#ready.indexOf(loop);
     if (queued >= 0) this.#ready.splice(queued, 1);
     const key = loopKey(loop.source, loop.id);
-    // Stryker disable next-line ConditionalExpression: defensive: a loop ends once, and only the loop registered under its key can end (joiners share it)
     if (this.#loops.get(key) === loop) this.#loops.delete(key);
     const byJob = jobKey(loop.source.provider, loop.source.kind, loop.id);
     const siblings = this.#byJob.get(byJob);
@@ -270,10 +267,9 @@ class SchedulerHost implements LoopHost {
 
   // Starts as many due jobs as the global and per-provider budgets allow, in arrival order.
   #pump(): void {
-    // Stryker disable ConditionalExpression,BooleanLiteral: the re-entry guard: re-entry only comes from a source notifying synchronously inside its own fetch, and a nested pump starts the same loops in the same order
     if (this.#pumping) return;
+    // Stryker disable next-line BooleanLiteral: the re-entry guard: re-entry only comes from a source notifying synchronously inside its own fetch, and a nested pump starts the same loops in the same order
     this.#pumping = true;
-    // Stryker restore ConditionalExpression,BooleanLiteral
     try {
       let i = 0;
       while (i < this.#ready.length && this.#inFlight < this.maxConcurrent) {

@@ -384,6 +384,7 @@ describe('createRequestGuard', () => {
     );
     expect(at({ json: { settings: { token: 'k' } } })).toThrow('invalid query.token');
     expect(at({ list: [{ api_key: 'k' }] })).toThrow('invalid query.api_key');
+    expect(at({ page: 2, json: { token: 'k' }, sort: 'asc' })).toThrow('invalid query.token');
     expect(at({ api_key: undefined, other: 'x', n: null })).not.toThrow();
     expect(at({ json: { tokens: 'k' } })).not.toThrow();
     expect(() =>

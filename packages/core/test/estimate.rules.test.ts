@@ -114,6 +114,8 @@ describe('predict: from points to an end', () => {
 
   it('should need two points, a running snapshot with counts and a rate above 0', () => {
     expect(predict([3000, 1000, 2, 1000, 2, 1], job(2))).toBeUndefined();
+    // A resumed handle may carry anything: one point is never a rate, whatever the numbers.
+    expect(predict([3000, 1000, 2, 2500, 4, 1], job(4))).toBeUndefined();
     expect(predict(undefined, job(2))).toBeUndefined();
     expect(predict(points, undefined)).toBeUndefined();
     expect(predict(points, job(4, 10, 'queued'))).toBeUndefined();

@@ -77,7 +77,7 @@ describe('hintsFromHeaders', () => {
       'X-RateLimit-Remaining': '0',
       'X-RateLimit-Reset': '1772366460',
     });
-    expect(hintsFromHeaders(headers, NOW, 429)).toEqual({
+    expect(hintsFromHeaders(headers, NOW, 429)).toStrictEqual({
       retryAfterMs: 120_000,
       rateLimit: { limit: 600, remaining: 0, resetAtMs: 1_772_366_460_000 },
       httpStatus: 429,
@@ -85,27 +85,29 @@ describe('hintsFromHeaders', () => {
   });
 
   it('should keep each rate-limit header it can read and leave out the others', () => {
-    expect(hintsFromHeaders(new Headers({ 'x-ratelimit-remaining': ' 12 ' }), NOW)).toEqual({
+    expect(hintsFromHeaders(new Headers({ 'x-ratelimit-remaining': ' 12 ' }), NOW)).toStrictEqual({
       rateLimit: { remaining: 12 },
     });
-    expect(hintsFromHeaders(new Headers({ 'x-ratelimit-limit': '100' }), NOW)).toEqual({ rateLimit: { limit: 100 } });
-    expect(hintsFromHeaders(new Headers({ 'x-ratelimit-reset': '60' }), NOW)).toEqual({
+    expect(hintsFromHeaders(new Headers({ 'x-ratelimit-limit': '100' }), NOW)).toStrictEqual({
+      rateLimit: { limit: 100 },
+    });
+    expect(hintsFromHeaders(new Headers({ 'x-ratelimit-reset': '60' }), NOW)).toStrictEqual({
       rateLimit: { resetAtMs: 60_000 },
     });
     for (const bad of ['-1', '1.5', 'ten', '', '1 2']) {
-      expect(hintsFromHeaders(new Headers({ 'x-ratelimit-limit': bad, 'x-ratelimit-remaining': bad }), NOW)).toEqual(
-        {},
-      );
+      expect(
+        hintsFromHeaders(new Headers({ 'x-ratelimit-limit': bad, 'x-ratelimit-remaining': bad }), NOW),
+      ).toStrictEqual({});
     }
   });
 
-  it('should give no hints for a plain answer, and honour Retry-After on any status', () => {
-    expect(hintsFromHeaders(new Headers(), NOW)).toEqual({});
-    expect(hintsFromHeaders(new Headers({ 'retry-after': '5' }), NOW, 200)).toEqual({
+  it('should hold only what the headers said: no hints for a plain answer, Retry-After on any status', () => {
+    expect(hintsFromHeaders(new Headers(), NOW)).toStrictEqual({});
+    expect(hintsFromHeaders(new Headers({ 'retry-after': '5' }), NOW, 200)).toStrictEqual({
       retryAfterMs: 5000,
       httpStatus: 200,
     });
-    expect(hintsFromHeaders(new Headers({ 'retry-after': 'later' }), NOW, 503)).toEqual({ httpStatus: 503 });
+    expect(hintsFromHeaders(new Headers({ 'retry-after': 'later' }), NOW, 503)).toStrictEqual({ httpStatus: 503 });
   });
 });
 
@@ -134,7 +136,7 @@ describe('unwrapApiResult', () => {
     const out = await unwrap({ data: { status: 'RUNNING' }, response });
     expect(out.data).toEqual({ status: 'RUNNING' });
     expect(out.response).toBe(response);
-    expect(out.hints).toEqual({ retryAfterMs: 3000, rateLimit: { remaining: 9 }, httpStatus: 200 });
+    expect(out.hints).toStrictEqual({ retryAfterMs: 3000, rateLimit: { remaining: 9 }, httpStatus: 200 });
   });
 
   it.each([

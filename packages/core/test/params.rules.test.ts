@@ -130,6 +130,8 @@ describe('validateValue', () => {
       'invalid json.x: expected a value (required)',
     );
     expect(refusal({ x: 1 }, { type: 'object' })).toBeUndefined();
+    // A value of another listed type is checked as that type, not as an object.
+    expect(refusal('abc', { type: ['object', 'string'], required: ['x'] })).toBeUndefined();
     // An array is not an object with fields.
     expect(refusal([], { type: 'object', required: ['x'] })).toBe('invalid f: expected an object (got )');
   });

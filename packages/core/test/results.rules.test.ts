@@ -157,6 +157,11 @@ describe('jobResults: what bad input is told, before any request', () => {
       'invalid signal: expected an AbortSignal',
     ],
     [
+      'a signal without addEventListener',
+      () => jobResults(p, 'j', { signal: { aborted: false } as unknown as AbortSignal }),
+      'invalid signal: expected an AbortSignal',
+    ],
+    [
       'a signal without aborted',
       () => jobResults(p, 'j', { signal: { addEventListener() {} } as unknown as AbortSignal }),
       'invalid signal: expected an AbortSignal',
@@ -195,6 +200,7 @@ describe('toArray', () => {
       );
     }
     await expect(stream.toArray({} as never)).rejects.toBeInstanceOf(ValidationError);
+    await expect(stream.toArray({ max: -1 })).rejects.toThrow('(got -1)');
   });
 
   it('should take max 0 for a job without results, and refuse the first item beyond it', async () => {

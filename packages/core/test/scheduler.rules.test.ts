@@ -163,6 +163,26 @@ describe('createJobScheduler: the request rate', () => {
     await scheduler.close();
   });
 
+  it('should report the first polls of jobs started together as held by the budget, each for its wait', async () => {
+    const source = fakeSource([running]);
+    const events = new Map<string, PollEvent[]>();
+    const scheduler = createJobScheduler({ ...backoff, perProvider: { fake: { requestsPerSecond: 1 } } });
+    for (const id of ['a', 'b', 'c']) {
+      events.set(id, []);
+      scheduler.watch(source, id, { onPoll: (e) => events.get(id)?.push(e) });
+    }
+    await vi.advanceTimersByTimeAsync(2000);
+    expect(source.calls.map((c) => [c.id, c.at])).toEqual([
+      ['a', 0],
+      ['b', 1000],
+      ['c', 2000],
+    ]);
+    expect(events.get('a')?.[0]?.heldMs).toBeUndefined();
+    expect(events.get('b')?.[0]).toMatchObject({ heldMs: 1000, heldBy: 'budget' });
+    expect(events.get('c')?.[0]).toMatchObject({ heldMs: 2000, heldBy: 'budget' });
+    await scheduler.close();
+  });
+
   it('should keep requests 1/requestsPerSecond apart after timers fired late, whenever it looks', async () => {
     // A clock whose timers fire late, all at once, as after a long synchronous stall.
     let now = 0;
@@ -179,8 +199,15 @@ describe('createJobScheduler: the request rate', () => {
       },
     };
     const source = fakeSource([running]);
+    const held: Record<string, string | undefined> = {};
     const scheduler = createJobScheduler({ clock, perProvider: { fake: { requestsPerSecond: 10 } } });
-    for (const id of ['a', 'b', 'c', 'd', 'e']) scheduler.watch(source, id);
+    for (const id of ['a', 'b', 'c', 'd', 'e']) {
+      scheduler.watch(source, id, {
+        onPoll: (e) => {
+          held[id] ??= e.heldBy ?? 'none';
+        },
+      });
+    }
     for (const at of [0, 450, ...Array.from({ length: 40 }, (_, i) => 460 + i * 10)]) {
       now = at;
       for (;;) {
@@ -193,6 +220,8 @@ describe('createJobScheduler: the request rate', () => {
     }
     const sent = source.calls.map((c) => c.at);
     expect(sent.slice(0, 5)).toEqual([0, 450, 550, 650, 750]);
+    // Every first poll but a's waited for the budget, and says so.
+    expect(held).toEqual({ a: 'none', b: 'budget', c: 'budget', d: 'budget', e: 'budget' });
     await scheduler.close();
   });
 });
@@ -236,6 +265,24 @@ describe('createJobScheduler: after a 429', () => {
       ['b', 1100],
     ]);
     expect(events[0]).toMatchObject({ at: 1100, heldBy: 'rate-limit' });
+    await scheduler.close();
+  });
+
+  it('should not report a poll due exactly when the pause ends as held', async () => {
+    const limited = fakeSource([{ error: new RateLimitError({ status: 429, retryAfterMs: 2000 }) }, running]);
+    const other = fakeSource([running]);
+    const events: PollEvent[] = [];
+    const scheduler = createJobScheduler({
+      strategy: 'backoff',
+      random: () => 0,
+      minIntervalMs: 2000,
+      maxIntervalMs: 2000,
+    });
+    scheduler.watch(limited, 'a');
+    scheduler.watch(other, 'b', { onPoll: (e) => events.push(e) });
+    await vi.advanceTimersByTimeAsync(0);
+    // b's first poll went out before a's 429 came back; its next one is due at 2000, when the pause ends.
+    expect(events[0]).toMatchObject({ at: 0, delayMs: 2000, delaySource: 'floor' });
     await scheduler.close();
   });
 

@@ -104,7 +104,11 @@ describe('createSnapshot', () => {
         failure: { code: 'E', message: 'broke' },
       }),
     );
-    expect(s.timestamps).toEqual({ createdAt: '2026-01-01T00:00:00Z', finishedAt: '2026-01-01T00:05:00Z' });
+    expect(s.timestamps).toStrictEqual({ createdAt: '2026-01-01T00:00:00Z', finishedAt: '2026-01-01T00:05:00Z' });
+    expect(
+      createSnapshot(init({ timestamps: { createdAt: '', startedAt: '', finishedAt: '' } })).timestamps,
+    ).toStrictEqual({});
+    expect(createSnapshot(init({ timestamps: {} })).timestamps).toStrictEqual({});
     expect(s.failure).toEqual({ code: 'E', message: 'broke' });
     expect(createSnapshot(init({ timestamps: { startedAt: '2026-01-01T00:00:01Z' } })).timestamps).toEqual({
       startedAt: '2026-01-01T00:00:01Z',

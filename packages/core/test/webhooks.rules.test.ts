@@ -43,6 +43,8 @@ describe('getWebhookHeader', () => {
     expect(getWebhookHeader({ get: 'x', 'x-sig': 'a' }, 'x-sig')).toBe('a');
     const getOnly = { get: () => 'from get', 'x-sig': 'a' } as unknown as Record<string, string>;
     expect(getWebhookHeader(getOnly, 'x-sig')).toBe('a');
+    const hasOnly = { has: () => true, 'x-sig': 'b' } as unknown as Record<string, string>;
+    expect(getWebhookHeader(hasOnly, 'x-sig')).toBe('b');
   });
 });
 

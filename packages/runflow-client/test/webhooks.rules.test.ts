@@ -4,7 +4,12 @@
 import { createHmac } from 'node:crypto';
 import { WebhookVerificationError } from '@batchwatch/core/webhooks';
 import { describe, expect, it } from 'vitest';
-import { RUNFLOW_SIGNATURE_HEADER, signRunflowCallback, verifyRunflowCallback } from '../src/webhooks.js';
+import {
+  RUNFLOW_SIGNATURE_HEADER,
+  runflowCallbackNotification,
+  signRunflowCallback,
+  verifyRunflowCallback,
+} from '../src/webhooks.js';
 
 const SECRET = 'whsec_rules_abcdef';
 const body = '{"event":"batch.failed","batch_id":"b1","status":"failed"}';
@@ -71,5 +76,28 @@ describe('signRunflowCallback', () => {
 
   it('should sign the exact bytes with the secret', async () => {
     expect(await signRunflowCallback(body, 'k2')).toBe(sign(body, 'k2'));
+  });
+});
+
+describe('runflowCallbackNotification', () => {
+  it("should take the batch's own status over the event name", () => {
+    expect(runflowCallbackNotification({ event: 'batch.succeeded', batch_id: 'b1', status: 'failed' })).toEqual({
+      provider: 'runflow',
+      kind: 'batch',
+      id: 'b1',
+      status: 'failed',
+    });
+  });
+
+  it('should read every event name when the status is missing', () => {
+    for (const [event, status] of [
+      ['batch.succeeded', 'succeeded'],
+      ['batch.partial_succeeded', 'partially_succeeded'],
+      ['batch.failed', 'failed'],
+      ['batch.cancelled', 'cancelled'],
+      ['batch.canceled', 'cancelled'],
+    ]) {
+      expect(runflowCallbackNotification({ event, batch_id: 'b1' } as never).status).toBe(status);
+    }
   });
 });

@@ -12,6 +12,7 @@ const MAX_RETRY_AFTER_MS = 86_400_000;
 export function parseRetryAfter(value: string | null | undefined, nowMs: number): number | undefined {
   if (value === null || value === undefined) return undefined;
   const trimmed = value.trim();
+  // Stryker disable next-line StringLiteral: any other text here falls through to the checks below, which give undefined for '' too
   if (trimmed === '') return undefined;
   if (/^\d+(\.\d+)?$/.test(trimmed)) {
     return Math.min(MAX_RETRY_AFTER_MS, Math.round(Number(trimmed) * 1000));

@@ -241,12 +241,14 @@ export async function fetchOnce<T>(
   const controller = new AbortController();
   const { signal } = controller;
   const onParentAbort = () => controller.abort(parent.reason);
+  // Stryker disable next-line ObjectLiteral,BooleanLiteral: the finally below removes the listener whichever way the call ends
   parent.addEventListener('abort', onParentAbort, { once: true });
   const timer = clock.setTimeout(() => controller.abort(new RequestTimeoutError(timeoutMs)), timeoutMs);
   let onAbort: (() => void) | undefined;
   try {
     return await new Promise<T>((resolve, reject) => {
       onAbort = () => reject(signal.reason);
+      // Stryker disable next-line ObjectLiteral,BooleanLiteral: the finally below removes the listener whichever way the call ends
       signal.addEventListener('abort', onAbort, { once: true });
       // The executor turns a synchronous throw of the source into a rejection.
       new Promise<T>((r) => r(call({ signal, now: () => clock.now() }))).then(resolve, reject);

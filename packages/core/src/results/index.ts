@@ -320,6 +320,7 @@ class PageRun<TRaw> {
   #done = false;
   #failed = false;
   #error: unknown;
+  // Stryker disable next-line BooleanLiteral: the producer starts inside next(), which sets #waiting before it waits: starting true only fetches the first page a moment sooner
   #waiting = false;
   #wakeConsumer: (() => void) | undefined;
   #wakeProducer: (() => void) | undefined;
@@ -363,7 +364,6 @@ class PageRun<TRaw> {
 
   /** Cancels the request in flight and any wait, and resolves once the producer has unwound. */
   async stop(): Promise<void> {
-    // Stryker disable next-line ConditionalExpression: aborting an aborted controller again changes nothing (the check keeps the first reason, which abort() keeps anyway)
     if (!this.#controller.signal.aborted) this.#controller.abort(new AbortError('the result stream was closed'));
     this.#wake();
     this.#queue.length = 0;
@@ -401,13 +401,11 @@ class PageRun<TRaw> {
             this.#wakeProducer = resolve;
           });
         }
-        // Stryker disable next-line ConditionalExpression: without it, fetchOnce rejects with the same reason before calling the pager
         if (signal.aborted) throw signal.reason;
         const result = await this.#fetch(cursor, page, seen);
         const { items } = result;
         let next = result.next;
         const total = typeof result.total === 'number' ? result.total : null;
-        // Stryker disable next-line EqualityOperator: `<=` sets the bound to the value it already has
         if (total !== null && total < bound) bound = total;
         seen += items.length;
         if (seen > bound) {
