@@ -4,6 +4,8 @@
 // need (chromium, redis-server: scripts/lib/services.mjs) is missing, which counts as a failure and
 // is said loudly above the line.
 import { existsSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { mutationSummaryLines } from './lib/mutation.mjs';
 import { missingServices } from './lib/services.mjs';
 
 const file = process.argv[2] ?? 'test-results.json';
@@ -32,5 +34,7 @@ const failedSuites = (report.testResults ?? []).filter(
 ).length;
 const failed = failedTests + failedSuites + missing.length;
 loud();
+// Each rule file's mutation score, when `pnpm mutation` measured the files as they are (CI runs it first).
+for (const line of mutationSummaryLines(fileURLToPath(new URL('..', import.meta.url)))) console.log(line);
 console.log(`${passed} passed, ${failed} failed, ${skipped} skipped`);
 process.exit(failed > 0 || passed === 0 ? 1 : 0);

@@ -73,3 +73,27 @@ export function sourceHashes(root) {
   }
   return out;
 }
+
+/**
+ * Lines for the test summary: each file's mutation score from the last `pnpm mutation` run
+ * (reports/mutation/scores.json), when that run measured the files as they are now; no lines
+ * otherwise (no run yet, or a rule file changed since).
+ */
+export function mutationSummaryLines(root) {
+  const file = `${root}reports/mutation/scores.json`;
+  if (!existsSync(file)) return [];
+  let saved;
+  try {
+    saved = JSON.parse(readFileSync(file, 'utf8'));
+  } catch {
+    return [];
+  }
+  const now = sourceHashes(root);
+  if (MUTATED.some((f) => saved.sources?.[f] !== now[f])) return [];
+  return MUTATED.map((f) => {
+    const s = saved.scores?.[f];
+    const score = s ? `${s.score.toFixed(2)}%` : 'missing';
+    const mark = s && s.score >= saved.threshold ? 'ok' : 'BELOW';
+    return `mutation score ${score.padStart(7)} ${mark.padEnd(5)} ${f}`;
+  });
+}
