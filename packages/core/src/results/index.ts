@@ -213,6 +213,7 @@ function resolveResultsOptions(options: ResultsOptions, pager: ResultPager<unkno
     throw new ValidationError('prefetch', `an integer from 0 to ${MAX_PREFETCH}`, { received: String(prefetch) });
   }
   const signal = options.signal as Partial<AbortSignal> | undefined;
+  // Stryker disable next-line OptionalChaining: `signal` is known to be there on the right of `signal !== undefined &&`
   if (signal !== undefined && (typeof signal?.addEventListener !== 'function' || typeof signal.aborted !== 'boolean')) {
     throw new ValidationError('signal', 'an AbortSignal');
   }
