@@ -51,7 +51,8 @@ if (gateOnly) {
   }
   const stryker = ['exec', 'stryker', 'run', config, '--incremental', '--incrementalFile', incremental];
   if (full) stryker.push('--force');
-  for (const m of mutate) stryker.push('--mutate', m);
+  // Stryker takes one comma-separated --mutate list.
+  if (mutate.length > 0) stryker.push('--mutate', mutate.join(','));
   if (run('pnpm', stryker) !== 0) process.exit(1);
 }
 
