@@ -95,6 +95,7 @@ export async function watchJobs(
     startedAt: started,
     nextPollAt: null,
   }));
+  reporter.begin?.(rows);
   const watches: JobWatch[] = refs.map((ref, i) => {
     const row = rows[i] as JobRow;
     let cancelSent = false;
