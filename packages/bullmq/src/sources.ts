@@ -48,7 +48,6 @@ export function requestsPerPoll(kinds: ReadonlyMap<string, JobSource<unknown>>):
 
 /** @internal A printable, single-line, short version of provider text (no control characters). */
 export function printable(text: string, max = 300): string {
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: stripping them is the point
   const clean = text.replace(/[\u0000-\u001f\u007f-\u009f]+/g, ' ').trim();
   return clean.length > max ? `${clean.slice(0, max - 3)}...` : clean;
 }

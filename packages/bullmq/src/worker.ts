@@ -63,7 +63,7 @@ export interface FleetWorker {
   close(): Promise<void>;
 }
 
-const RAW_PREFIX = 'job data is not valid JSON';
+const RAW_PREFIX = 'InvalidHandleError: job data is not valid JSON';
 
 // A job whose data is not JSON (edited by hand) would make stock BullMQ throw before the processor
 // runs, leaving the job to cycle active -> stalled -> wait forever in a worker slot: fail it instead.
