@@ -25,6 +25,8 @@ Usage:
   batchwatch watch <provider>:<kind>:<id>... [options]
   batchwatch results <provider>:<kind>:<id> [--format ndjson|csv] [--max <n>] [options]
   batchwatch demo [--speed <n>] [--json]
+  batchwatch worker --redis <url> [--rps <provider>=<n>]... [--concurrency <n>]
+  batchwatch watch --redis <url> <provider>:<kind>:<id>... [options]
 
 Job references:
   supermetrics:query:<schedule_id>   supermetrics:batch:<batch_id>
@@ -43,6 +45,9 @@ Options:
   --format ndjson|csv       results only: one JSON item per line, or CSV (default ndjson)
   --max <n>                 results only: stop after n items
   --speed <n>               demo only: how much faster than real time the mock jobs run (default 4)
+  --redis <url>             worker, watch: poll through a @batchwatch/bullmq fleet on this Redis
+  --rps <provider>=<n>      worker only: requests per second to a provider over every worker (repeatable)
+  --concurrency <n>         worker only: polls in flight per provider in this worker (default 10)
   -h, --help                show this help
   -v, --version             show the version
 
@@ -94,6 +99,9 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
         'min-interval': { type: 'string' },
         'max-interval': { type: 'string' },
         speed: { type: 'string' },
+        redis: { type: 'string' },
+        rps: { type: 'string', multiple: true, default: [] },
+        concurrency: { type: 'string' },
         format: { type: 'string' },
         max: { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
@@ -122,9 +130,37 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
         ? { maxIntervalMs: parseDuration('max-interval', values['max-interval']) }
         : {}),
     };
+    if (command === 'worker') {
+      if (values.redis === undefined) throw new UsageError('worker needs --redis <url>, e.g. redis://127.0.0.1:6379');
+      if (rest.length > 0) throw new UsageError('worker takes no job references: add jobs with watch --redis');
+      const { runFleetWorker, parseRates } = await import('./fleet.js');
+      const keys: Partial<Record<ProviderName, string>> = {};
+      for (const provider of Object.keys(KINDS) as ProviderName[]) {
+        const key = values[`${provider}-key`] ?? io.env[KEY_ENV[provider]];
+        if (key) keys[provider] = key;
+      }
+      if (values.concurrency !== undefined && !/^[1-9]\d{0,3}$/.test(values.concurrency)) {
+        throw new UsageError(`invalid --concurrency "${values.concurrency}": expected a whole number from 1 to 9999`);
+      }
+      return await runFleetWorker({
+        redis: values.redis,
+        keys,
+        baseUrls: parseBaseUrls(values['base-url']),
+        requestsPerSecond: parseRates(values.rps),
+        ...(values.concurrency !== undefined ? { concurrency: Number(values.concurrency) } : {}),
+        ...(common.minIntervalMs !== undefined ? { minIntervalMs: common.minIntervalMs } : {}),
+        ...(common.maxIntervalMs !== undefined ? { maxIntervalMs: common.maxIntervalMs } : {}),
+        signal: io.signal,
+        stderr: io.stderr,
+      });
+    }
     if (command === 'watch') {
       if (rest.length === 0) throw new UsageError('watch needs at least one job reference, e.g. runflow:batch:<uuid>');
       const refs = rest.map(parseJobRef);
+      if (values.redis !== undefined) {
+        const { runFleetWatch } = await import('./fleet.js');
+        return await runFleetWatch(refs, values.redis, parseBaseUrls(values['base-url']), common);
+      }
       const keys: Partial<Record<ProviderName, string>> = {};
       for (const provider of Object.keys(KINDS) as ProviderName[]) {
         const key = values[`${provider}-key`] ?? io.env[KEY_ENV[provider]];
@@ -172,8 +208,8 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
     }
     throw new UsageError(
       command === undefined
-        ? 'missing command: watch, results or demo'
-        : `unknown command "${command}": expected watch, results or demo`,
+        ? 'missing command: watch, results, demo or worker'
+        : `unknown command "${command}": expected watch, results, demo or worker`,
     );
   } catch (error) {
     if (error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
