@@ -13,7 +13,15 @@ import { type Job, Queue, QueueEvents } from 'bullmq';
 import { CANCEL_JOB, cancelJobId, queueOptions, type SharedOptions, WATCH_JOB } from './common.js';
 import { connectionOptions, fleetJobId, fleetQueueName } from './keys.js';
 import { positive } from './limits.js';
-import { type FleetJobData, type FleetJobOptions, isStoredSnapshot, loadSnapshot, snapshotKey } from './snapshot.js';
+import {
+  type FleetJobData,
+  type FleetJobOptions,
+  isStoredSnapshot,
+  loadSnapshot,
+  packHandle,
+  snapshotKey,
+  unpackHandle,
+} from './snapshot.js';
 import { indexSources, printable } from './sources.js';
 import { FleetJobError, FleetView, type FleetViewOptions, type FollowerLink } from './watch.js';
 
@@ -164,15 +172,15 @@ export function createFleet(options: FleetOptions): Fleet {
     // createJobHandle checks the id and timeoutMs; core's scheduler checks every other poll option.
     const handle = createJobHandle(source, id, { timeoutMs });
     const stored: FleetJobOptions = pollOptions;
-    if (Object.keys(pollOptions).length > 0) void createJobScheduler(pollOptions).close();
+    checkPollOptions(pollOptions);
     if (includeRaw !== undefined) stored.includeRaw = includeRaw;
     const jobId = fleetJobId(provider, kind, id);
-    const data: FleetJobData = { handle, options: stored };
+    const data: FleetJobData = { handle: packHandle(handle) };
+    if (Object.keys(stored).length > 0) data.options = stored;
     await side(provider).queue.add(WATCH_JOB, data as never, {
       jobId,
       // Steps never spend attempts; these retry a step that failed on a Redis error.
       attempts: 3,
-      backoff: { type: 'exponential', delay: 1000 },
       removeOnComplete: keep,
       removeOnFail: keep,
     });
@@ -196,7 +204,10 @@ export function createFleet(options: FleetOptions): Fleet {
     if (!job) return undefined;
     const state = await job.getState();
     const data = job.data as FleetJobData | null;
-    const handle = data && typeof data === 'object' && data.handle ? data.handle : undefined;
+    const handle =
+      data && typeof data === 'object' && data.handle
+        ? (unpackHandle({ provider, kind, id }, data.handle) as JobHandle)
+        : undefined;
     const stored: unknown = state === 'completed' ? job.returnvalue : job.progress;
     const info: FleetJobInfo = {
       state,
@@ -435,6 +446,18 @@ export function createFleet(options: FleetOptions): Fleet {
     },
   };
   return fleet;
+}
+
+// Poll options are checked by core (a scheduler built with them throws `ValidationError` naming the
+// bad one); the same options come again and again, so each distinct set is checked once.
+const checked = new Set<string>();
+function checkPollOptions(options: PollOptions): void {
+  if (Object.keys(options).length === 0) return;
+  const key = JSON.stringify(options);
+  if (checked.has(key)) return;
+  void createJobScheduler(options).close();
+  if (checked.size > 100) checked.clear();
+  checked.add(key);
 }
 
 function deadLink(provider: string, kind: string, id: string): FollowerLink {

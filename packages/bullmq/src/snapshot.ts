@@ -24,12 +24,19 @@ export interface StoredSnapshot {
   raw?: unknown;
 }
 
-/** What a watch job holds in Redis (`job.data`): the poll state and the job's own options. */
+/**
+ * What a watch job holds in Redis (`job.data`): the poll state and the job's own options. To keep a
+ * watched job small, the handle is stored without `v`, `provider`, `kind` and `id` (the job id
+ * has them), without counters that are `0` and without a `null` deadline.
+ */
 export interface FleetJobData {
-  /** The `pollOnce` state; a worker stores the next one after every step. */
-  handle: JobHandle;
-  /** Per-job poll options (see `FleetAddOptions`), without `timeoutMs` (the handle's deadline has it). */
-  options: FleetJobOptions;
+  /** The `pollOnce` state, packed; a worker stores the next one after every step. */
+  handle: Partial<JobHandle>;
+  /**
+   * Per-job poll options (see `FleetAddOptions`), without `timeoutMs` (the handle's deadline has
+   * it); absent when the job has none (the worker's options apply).
+   */
+  options?: FleetJobOptions;
 }
 
 /** Per-job options stored with the job. */
@@ -40,15 +47,39 @@ export interface FleetJobOptions {
   [option: string]: unknown;
 }
 
-/** @internal */
-export function storeSnapshot(snapshot: JobSnapshot<unknown>, includeRaw: boolean): StoredSnapshot {
+/** @internal A handle as stored in job data (see {@link FleetJobData}). */
+export function packHandle(handle: JobHandle): Partial<JobHandle> {
+  const { v: _v, provider: _p, kind: _k, id: _i, ...rest } = handle;
+  if (rest.unchanged === 0) delete rest.unchanged;
+  if (rest.errors === 0) delete rest.errors;
+  if (rest.deadline === null) delete (rest as Partial<JobHandle>).deadline;
+  return rest;
+}
+
+/** @internal The full handle from a stored one; what core cannot read stays for `pollOnce` to reject. */
+export function unpackHandle(ref: { provider: string; kind: string; id: string }, stored: unknown): unknown {
+  if (stored === null || typeof stored !== 'object' || Array.isArray(stored)) return stored;
+  return { v: 1, provider: ref.provider, kind: ref.kind, id: ref.id, deadline: null, ...stored };
+}
+
+/**
+ * @internal `timestamps` only in final snapshots: progress is rewritten at every change and read by
+ * every watcher, so it stays small.
+ */
+export function storeSnapshot(
+  snapshot: JobSnapshot<unknown>,
+  includeRaw: boolean,
+  withTimestamps = true,
+): StoredSnapshot {
   const stored: StoredSnapshot = {
     status: snapshot.status,
     rawStatus: snapshot.rawStatus,
     progress: snapshot.progress,
     observedAt: snapshot.observedAt,
   };
-  if (snapshot.timestamps && Object.keys(snapshot.timestamps).length > 0) stored.timestamps = snapshot.timestamps;
+  if (withTimestamps && snapshot.timestamps && Object.keys(snapshot.timestamps).length > 0) {
+    stored.timestamps = snapshot.timestamps;
+  }
   if (snapshot.failure) stored.failure = snapshot.failure;
   if (snapshot.estimate) stored.estimate = snapshot.estimate;
   if (includeRaw) stored.raw = snapshot.raw;

@@ -1,5 +1,6 @@
 import {
   CancelNotSupportedError,
+  type JobHandle,
   type JobSource,
   type PollOptions,
   RateLimitError,
@@ -10,7 +11,15 @@ import { DelayedError, type Job, type JobJson, Queue, UnrecoverableError, Worker
 import { CANCEL_JOB, cancelTarget, queueOptions, type SharedOptions, WATCH_JOB } from './common.js';
 import { connectionOptions, fleetQueueName, parseFleetJobId } from './keys.js';
 import { type Limiter, limiterFor, positive } from './limits.js';
-import { type FleetJobData, isStoredSnapshot, type StoredSnapshot, snapshotKey, storeSnapshot } from './snapshot.js';
+import {
+  type FleetJobData,
+  isStoredSnapshot,
+  packHandle,
+  type StoredSnapshot,
+  snapshotKey,
+  storeSnapshot,
+  unpackHandle,
+} from './snapshot.js';
 import { indexSources, printable, requestsPerPoll } from './sources.js';
 
 /** Budgets of one provider, shared by every worker of the fleet on every machine. */
@@ -255,7 +264,8 @@ function makeStep(ctx: StepContext) {
     const { includeRaw: jobRaw, ...jobOptions } = (data.options ?? {}) as { includeRaw?: boolean };
     let result: Awaited<ReturnType<typeof pollOnce<unknown>>>;
     try {
-      result = await pollOnce(source, data.handle, { ...pollDefaults, ...jobOptions, resolveOnUnsuccessful: true });
+      const handle = unpackHandle(ref, data.handle) as JobHandle;
+      result = await pollOnce(source, handle, { ...pollDefaults, ...jobOptions, resolveOnUnsuccessful: true });
     } catch (error) {
       // InvalidHandleError (a handle edited by hand) or a poll option that is not valid.
       throw fatal(error);
@@ -270,9 +280,12 @@ function makeStep(ctx: StepContext) {
     }
     if (result.snapshot) {
       const previous = isStoredSnapshot(job.progress) ? snapshotKey(job.progress) : undefined;
-      if (snapshotKey(result.snapshot) !== previous) await job.updateProgress(storeSnapshot(result.snapshot, keep));
+      if (snapshotKey(result.snapshot) !== previous)
+        await job.updateProgress(storeSnapshot(result.snapshot, keep, false));
     }
-    return delay(job, token, worker, result.handle.nextPollAt, { handle: result.handle, options: data.options ?? {} });
+    const next: FleetJobData = { handle: packHandle(result.handle) };
+    if (data.options) next.options = data.options;
+    return delay(job, token, worker, result.handle.nextPollAt, next);
   };
 
   async function cancelStep(job: Job, token: string | undefined, worker: Worker): Promise<StoredSnapshot | null> {
