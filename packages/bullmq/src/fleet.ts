@@ -239,6 +239,10 @@ export function createFleet(options: FleetOptions): Fleet {
       await qe.waitUntilReady();
       return qe;
     })();
+    // A failed start (Redis down) is not kept: the next watch tries again.
+    s.events.catch(() => {
+      if (sides.get(provider) === s) s.events = undefined;
+    });
     return s.events;
   };
 
