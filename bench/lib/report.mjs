@@ -446,7 +446,7 @@ function fleet(r) {
 
 ${table(['figure', 'measured', 'goal', 'result'], rows)}
 
-**What it means.** The shared BullMQ limiter held the provider to its budget in every sliding second while ${r.workers} processes polled ${n(r.polling.polls)} times: the limiter is split into windows (\`max: k\` per \`1000k / P\` ms, about 5% of the budget each, see \`limiterFor\`) because a plain \`{ max: N, duration: 1000 }\` window lets 2N through a sliding second. A poll is charged its source's \`requestsPerPoll\` (a Supermetrics batch poll is two requests).${notes.length ? `\n\n${notes.map((note) => `- ${note}`).join('\n')}` : ''}
+**What it means.** The shared BullMQ limiter held the provider to its budget in every sliding second while ${r.workers} processes polled ${n(r.polling.polls)} times: the limiter is split into windows (\`max: k\` per about \`1000k / P\` ms, about 5% of the budget each, with about 3% kept for the jitter between admission and arrival; see \`limiterFor\`) because a plain \`{ max: N, duration: 1000 }\` window lets 2N through a sliding second. A poll is charged its source's \`requestsPerPoll\` (a Supermetrics batch poll is two requests).${notes.length ? `\n\n${notes.map((note) => `- ${note}`).join('\n')}` : ''}
 `;
 }
 

@@ -14,7 +14,8 @@ export const UNLIMITED: Limiter = { max: 2 ** 52, duration: 1000 };
 
 /**
  * The BullMQ limiter that keeps a provider within `requestsPerSecond` in every sliding second,
- * when one poll sends `requestsPerPoll` requests.
+ * when one poll sends `requestsPerPoll` requests, with a margin of about 3% (at least one poll) for
+ * the time between a poll's admission and its arrival at the provider.
  *
  * BullMQ's limiter is a fixed window opened by the first job: `{ max: N, duration: 1000 }` lets
  * 2N through in a sliding second (N at the end of one window, N at the start of the next). In any
@@ -30,7 +31,9 @@ export function limiterFor(requestsPerSecond: number | undefined, requestsPerPol
   if (requestsPerSecond === undefined) return UNLIMITED;
   const polls = requestsPerSecond / requestsPerPoll;
   if (polls < 1) return { max: 1, duration: Math.ceil(1000 / polls) };
-  const whole = Math.floor(polls);
+  // The limiter admits polls; the provider counts requests when they arrive, a little later and not
+  // all equally later (a busy worker's event loop). Keep ~3% (at least one poll) for that jitter.
+  const whole = polls < 2 ? 1 : Math.floor(polls) - Math.max(1, Math.ceil(Math.floor(polls) * 0.03));
   const k = Math.floor(whole / 20);
   if (k <= 1) return { max: 1, duration: Math.ceil(1000 / whole) };
   return { max: k, duration: Math.ceil(1000 / (Math.floor(whole / k) - 1)) };
