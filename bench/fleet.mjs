@@ -15,6 +15,7 @@
 import { createFleet } from '@batchwatch/bullmq';
 import { emit, log, parseArgs, round, sleep, startChild } from './lib/common.mjs';
 import { startRedisServer } from './lib/redis.mjs';
+import { maxSlidingSecond } from './lib/sliding.mjs';
 
 const args = parseArgs();
 const quick = args.quick;
@@ -29,17 +30,6 @@ const POLL = { minIntervalMs: 600_000, initialIntervalMs: 600_000, maxIntervalMs
 const RUNNING_FOREVER = { phases: [{ state: 'running', ms: 1e12, progress: 0.4 }], total: 100 };
 const GOALS = { budgetSlack: 1.05, bytesPerJob: 1500, addsPerSecond: 10_000, cpuRatio: 1.3 };
 const TUNED = ['--hash-max-listpack-value', '1024'];
-
-/** The most requests in any sliding one-second window `[t, t + 1000)` of sorted times. */
-export function maxSlidingSecond(times) {
-  let most = 0;
-  let lo = 0;
-  for (let hi = 0; hi < times.length; hi++) {
-    while (times[hi] - times[lo] >= 1000) lo++;
-    most = Math.max(most, hi - lo + 1);
-  }
-  return most;
-}
 
 /** Adds `ids` through `fleet.add`, one chunk at a time (`lanes` 1) or `lanes` chunks at once; adds per second. */
 async function addAll(fleet, ids, lanes) {
