@@ -262,6 +262,42 @@ describe('fatal errors and bad input', () => {
   });
 });
 
+describe('a provider budget in requests', () => {
+  it('should charge a Supermetrics batch poll two requests and hold the budget in every sliding second', async () => {
+    const { createSupermetricsClient, supermetricsBatch } = await import('@batchwatch/supermetrics-client');
+    const client = createSupermetricsClient({ apiKey: 'sm_key', baseUrl: server.urls.supermetrics });
+    const batches = [supermetricsBatch(client) as JobSource];
+    const budgeted = createFleetWorker({
+      connection: redis.url,
+      sources: batches,
+      ...FAST,
+      concurrency: 8,
+      perProvider: { supermetrics: { requestsPerSecond: 10 } },
+    });
+    const smFleet = createFleet({ connection: redis.url, sources: batches });
+    const started = Date.now();
+    const ids = Array.from({ length: 6 }, () =>
+      server.mock.addJob('supermetrics', 'batch', { ...script.timed({ queuedMs: 0, runningMs: 3000 }), total: 4 }),
+    );
+    const finals = await Promise.all(ids.map((id) => smFleet.watch('supermetrics', 'batch', id).done));
+    expect(finals.every((f) => f.isTerminal)).toBe(true);
+    const times = server.mock.requests
+      .filter((r) => r.provider === 'supermetrics' && r.at >= started)
+      .map((r) => r.at)
+      .sort((a, b) => a - b);
+    let busiest = 0;
+    for (let lo = 0, hi = 0; hi < times.length; hi++) {
+      while ((times[hi] as number) - (times[lo] as number) >= 1000) lo++;
+      busiest = Math.max(busiest, hi - lo + 1);
+    }
+    // Two requests per poll: 6 jobs polled every 50-200 ms would send far more than 10 a second.
+    expect(times.length).toBeGreaterThan(20);
+    expect(busiest).toBeLessThanOrEqual(10);
+    await smFleet.close();
+    await budgeted.close();
+  });
+});
+
 describe('fleetJobId', () => {
   it('should encode ids BullMQ would refuse or misread, and read them back', () => {
     for (const [provider, kind, id] of [

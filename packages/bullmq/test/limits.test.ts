@@ -32,7 +32,9 @@ describe('limiterFor', () => {
         const limiter = limiterFor(rps, perPoll);
         const polls = Math.max(1, Math.floor(rps / perPoll));
         const worst = worstSlidingSecond(limiter);
-        expect(worst * perPoll, `${rps} rps, ${perPoll} per poll`).toBeLessThanOrEqual(Math.max(perPoll, polls * perPoll));
+        expect(worst * perPoll, `${rps} rps, ${perPoll} per poll`).toBeLessThanOrEqual(
+          Math.max(perPoll, polls * perPoll),
+        );
         // A margin for jitter between admission and arrival: below the budget from 2 polls a second on.
         if (polls >= 2) expect(worst, `${rps} rps, ${perPoll} per poll`).toBeLessThan(polls);
         expect(simulate(limiter)).toBeLessThanOrEqual(worstSlidingSecond(limiter));
