@@ -12,6 +12,7 @@
 //     same jobs and budget.
 //
 //   node bench/fleet.mjs [--quick] [--jobs N] [--budget RPS] [--workers W] [--out file.json]
+import os from 'node:os';
 import { createFleet } from '@batchwatch/bullmq';
 import { emit, log, parseArgs, round, sleep, startChild } from './lib/common.mjs';
 import { startRedisServer } from './lib/redis.mjs';
@@ -110,6 +111,7 @@ async function run({ ids, urls, server, workers, redisArgs = [], label }) {
 }
 
 async function main() {
+  const loadAtStart = os.loadavg().map((v) => round(v, 2));
   const server = await startChild(new URL('./lib/server-child.mjs', import.meta.url));
   const extra = [];
   try {
@@ -137,11 +139,12 @@ async function main() {
       execArgv: ['--max-old-space-size=4096'],
     });
     extra.push(baseline);
+    const schedulerWindowMs = Math.min(main.windowMs, quick ? 8_000 : 30_000);
     const scheduler = await baseline.request('scheduler', {
       urls,
       ids,
       budget,
-      windowMs: Math.min(main.windowMs, quick ? 8_000 : 30_000),
+      windowMs: schedulerWindowMs,
       poll: POLL,
     });
 
@@ -152,6 +155,9 @@ async function main() {
     const result = {
       benchmark: 'fleet',
       quick,
+      // Measured on its own (other sections may come from another run): when, and how busy the machine was.
+      date: new Date().toISOString(),
+      loadAverage: { start: loadAtStart, end: os.loadavg().map((v) => round(v, 2)) },
       jobs,
       budgetPerSecond: budget,
       workers: workerCount,
@@ -180,6 +186,9 @@ async function main() {
         workerMsPerPoll: round(workerCpuPerPoll, 3),
         schedulerMsPerPoll: round(schedulerCpuPerPoll, 3),
         schedulerPolls: scheduler.polls,
+        schedulerWindowMs,
+        smallSchedulerMsPerPoll: round(small.cpuMs / small.polls, 3),
+        smallRatio: round(workerCpuPerPoll / (small.cpuMs / small.polls), 2),
         ratio: round(workerCpuPerPoll / schedulerCpuPerPoll, 2),
       },
       goals: {
