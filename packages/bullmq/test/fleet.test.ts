@@ -180,6 +180,18 @@ describe('fatal errors and bad input', () => {
     await expect(fleet.watch('check', 'batch', gone).done).rejects.toMatchObject({ errorName: 'NotFoundError' });
   });
 
+  it('should fail the job with PollTimeoutError at its deadline, and with the last error once the error budget is spent', async () => {
+    const slow = server.mock.addJob('check', 'batch', script.timed({ queuedMs: 0, runningMs: 60_000 }));
+    const late = await fleet.watch('check', 'batch', slow, { timeoutMs: 400 }).done.catch((e: unknown) => e);
+    expect(late).toMatchObject({ name: 'FleetJobError', errorName: 'PollTimeoutError' });
+    const flaky = server.mock.addJob('check', 'batch', {
+      ...script.timed({ queuedMs: 0, runningMs: 60_000 }),
+      faults: [{ kind: 'server-error', at: 1, times: 10 }],
+    });
+    const spent = await fleet.watch('check', 'batch', flaky, { maxConsecutiveErrors: 2 }).done.catch((e: unknown) => e);
+    expect(spent).toMatchObject({ name: 'FleetJobError', errorName: 'ServerError' });
+  });
+
   it('should reject an unknown provider or kind and an invalid id before anything is added', async () => {
     await expect(fleet.add('nope', 'batch', 'x')).rejects.toMatchObject({ name: 'ValidationError', field: 'provider' });
     await expect(fleet.add('check', 'report', 'x')).rejects.toMatchObject({ name: 'ValidationError', field: 'kind' });
