@@ -69,15 +69,3 @@ export function connectionOptions(connection: FleetConnection): ConnectionOption
   }
   return { url: connection };
 }
-
-/** A Redis URL with its password replaced by `***`, for messages. */
-export function redactUrl(connection: FleetConnection): string {
-  if (typeof connection !== 'string') return 'redis (connection options)';
-  try {
-    const url = new URL(connection);
-    if (url.password) url.password = '***';
-    return url.toString();
-  } catch {
-    return 'redis (unparsable URL)';
-  }
-}
