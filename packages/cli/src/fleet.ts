@@ -4,6 +4,7 @@ import { createFleet, createFleetWorker, type FleetProviderLimits } from '@batch
 import type { JobSource, JobWatch } from '@batchwatch/core';
 import { type JobRef, KEY_ENV, KINDS, type ProviderName, sourcesFor, UsageError } from './refs.js';
 import type { Output } from './report.js';
+import { inert, redactor } from './text.js';
 import { EXIT, type WatchSettings, watchJobs } from './watch.js';
 
 /** What `worker --redis` needs besides the keys. */
@@ -36,8 +37,6 @@ const redact = (url: string) => {
     return 'the Redis URL';
   }
 };
-
-const printable = (text: string) => text.replace(/[\u0000-\u001f\u007f-\u009f]+/g, ' ');
 
 /** Parses `--rps <provider>=<n>` flags. */
 export function parseRates(values: readonly string[]): Partial<Record<ProviderName, number>> {
@@ -82,6 +81,8 @@ export async function runFleetWorker(settings: FleetWorkerSettings): Promise<num
   for (const [provider, rate] of Object.entries(settings.requestsPerSecond)) {
     perProvider[provider] = { requestsPerSecond: rate };
   }
+  // Errors are printed with every key this worker holds redacted and control characters shown inert.
+  const hideKeys = redactor(Object.values(settings.keys).filter((k): k is string => typeof k === 'string'));
   const worker = createFleetWorker({
     connection: settings.redis,
     sources,
@@ -92,7 +93,7 @@ export async function runFleetWorker(settings: FleetWorkerSettings): Promise<num
       : {}),
     ...(settings.maxIntervalMs !== undefined ? { maxIntervalMs: settings.maxIntervalMs } : {}),
     onError: (error) =>
-      settings.stderr.write(`batchwatch worker: ${printable((error as Error)?.message ?? String(error))}\n`),
+      settings.stderr.write(`batchwatch worker: ${inert(hideKeys((error as Error)?.message ?? String(error)))}\n`),
   });
   const stopped = new Promise<void>((resolve) => {
     if (settings.signal.aborted) resolve();
