@@ -16,7 +16,7 @@ const tmp = `${root}.bench-tmp/`;
 mkdirSync(tmp, { recursive: true });
 
 const BENCHMARKS = [
-  { key: 'polling', script: 'polling.mjs', minutes: quick ? 1.5 : 8 },
+  { key: 'polling', script: 'polling.mjs', minutes: quick ? 3.5 : 15 },
   { key: 'overhead', script: 'overhead.mjs', minutes: quick ? 1 : 4 },
   { key: 'scale', script: 'scale.mjs', minutes: quick ? 1.5 : 8 },
   { key: 'react', script: 'react.mjs', minutes: quick ? 1 : 4 },
