@@ -1,8 +1,15 @@
-import type { components } from '@batchwatch/runflow-client';
+import {
+  type components,
+  type KnownBatchStatusCode,
+  type KnownRunStatusCode,
+  RUNFLOW_BASE_URL,
+} from '@batchwatch/runflow-client';
 import { derive, hex, int, uuid } from '../random.js';
 import {
   type EngineApi,
+  type ErrorDetail,
   type ItemState,
+  type ItemVocabulary,
   intParam,
   iso,
   isoOrNull,
@@ -16,12 +23,10 @@ import {
   type RouteRequest,
   rateLimitHeaders,
   readJson,
+  type Vocabulary,
 } from './shared.js';
 
 type S = components['schemas'];
-
-/** Runflow's production API. */
-export const RUNFLOW_URL = 'https://api.runflow.io';
 
 const ERRORS: Record<number, [code: string, message: string]> = {
   400: ['BAD_REQUEST', 'The request is malformed.'],
@@ -35,26 +40,43 @@ const ERRORS: Record<number, [code: string, message: string]> = {
   503: ['MODEL_UNAVAILABLE', 'The model is temporarily unavailable. Retry later.'],
 };
 
-const error = (status: number, code?: string, message?: string, errors?: Array<Record<string, unknown>>): Reply => {
-  const [defaultCode, defaultMessage] = ERRORS[status] ?? ['INTERNAL_ERROR', 'Internal error.'];
+function error(status: number, detail: ErrorDetail): Reply {
+  const [code, message] = ERRORS[status] ?? ['INTERNAL_ERROR', 'Internal error.'];
   const body: S['ErrorResponse'] = {
-    code: code ?? defaultCode,
-    message: message ?? defaultMessage,
-    errors: errors ?? null,
+    code: detail.code ?? code,
+    message: detail.message ?? message,
+    errors: detail.errors ?? null,
   };
   return { status, body };
+}
+
+/** A batch's (or run's) `status_code` in each state; a cancelled one follows `cancelSpelling`. */
+const STATUSES: Vocabulary<KnownBatchStatusCode> = {
+  queued: ['queued', 'dispatching'],
+  running: ['running'],
+  succeeded: ['succeeded'],
+  partially_succeeded: ['partial_succeeded'],
+  failed: ['failed'],
+  cancelled: ['cancelled', 'canceled'],
 };
 
-/** Normalized state -> `status_code` of a batch, a run and an item. Cancellation follows `cancelSpelling`. */
-const STATUS: Record<JobView['state'] | ItemState, (engine: EngineApi) => string> = {
-  queued: () => 'queued',
-  running: () => 'running',
-  unknown: () => 'paused',
-  succeeded: () => 'succeeded',
-  partially_succeeded: () => 'partial_succeeded',
-  failed: () => 'failed',
-  cancelled: (engine) => engine.options.cancelSpelling ?? 'cancelled',
+/** A run's `status_code`: a run never ends partially. */
+const RUN_STATUSES: Vocabulary<KnownRunStatusCode> = STATUSES;
+
+/** An item's `status_code` (it mirrors its run) in each item state. */
+const ITEM_STATUSES: ItemVocabulary<KnownRunStatusCode> = {
+  queued: ['queued', 'dispatching'],
+  running: ['running'],
+  succeeded: ['succeeded'],
+  failed: ['failed', 'partial_succeeded'],
+  cancelled: ['cancelled', 'canceled'],
 };
+
+/** The status a batch, run or item shows in `state`; cancellation is spelled as the account spells it. */
+function statusFor(state: JobView['state'] | ItemState, engine: EngineApi): string {
+  if (state === 'cancelled') return engine.options.cancelSpelling ?? STATUSES.cancelled[0];
+  return state === 'unknown' ? 'paused' : STATUSES[state][0];
+}
 
 /** Cost of one finished item, in ten-thousandths (`"0.0420"`). */
 const ITEM_COST = 420;
@@ -117,7 +139,7 @@ function run(
     target_type: 'model',
     target_version: '2026-03-18',
     org_id: org(job),
-    status_code: v.raw ?? STATUS[state](engine),
+    status_code: v.raw ?? statusFor(state, engine),
     source_code: 'api',
     input: withoutRef(input(job, i ?? 0)),
     output: state === 'succeeded' ? { images: [{ url, width: 1024, height: 1024 }] } : null,
@@ -181,7 +203,7 @@ function batch(job: MockJob, v: JobView, engine: EngineApi, created = false): S[
       id: childId(job, 'item', i),
       sequence_index: i,
       run_id: childId(job, 'run', i),
-      status_code: STATUS[engine.item(job, v, i)](engine),
+      status_code: statusFor(engine.item(job, v, i), engine),
       client_ref: clientRef(job, i),
     });
   }
@@ -189,7 +211,7 @@ function batch(job: MockJob, v: JobView, engine: EngineApi, created = false): S[
     id: job.id,
     target_type: 'model',
     target_id: model(job),
-    status_code: v.raw ?? STATUS[v.state](engine),
+    status_code: v.raw ?? statusFor(v.state, engine),
     items_total: v.total,
     items_succeeded: succeeded,
     items_failed: v.failed,
@@ -229,7 +251,7 @@ function child(engine: EngineApi, id: string, what: 'item' | 'run'): { job: Mock
   const job = typeof owner === 'string' ? engine.find('runflow', owner) : undefined;
   if (!job) return undefined;
   const index = Number.parseInt(id.slice(24), 16);
-  return index < engine.peek(job).total ? { job, index } : undefined;
+  return index < engine.observe(job).total ? { job, index } : undefined;
 }
 
 /** JSON with sorted keys, so equal bodies compare equal whatever their key order. */
@@ -261,8 +283,9 @@ function offsetOf(pq: string | null): number | undefined {
 }
 
 const ERRORS_OF_READS = [400, 401, 402, 403, 404, 422, 429, 503];
-const batchNotFound = () => error(404, 'NOT_FOUND', 'Batch not found.');
-const runNotFound = () => error(404, 'RUN_NOT_FOUND', 'Run not found.');
+const batchNotFound = (req: RouteRequest) => error(404, { req, code: 'NOT_FOUND', message: 'Batch not found.' });
+const runNotFound = (req: RouteRequest) => error(404, { req, code: 'RUN_NOT_FOUND', message: 'Run not found.' });
+const itemNotFound = (req: RouteRequest) => error(404, { req, code: 'NOT_FOUND', message: 'Batch item not found.' });
 const findBatch = (engine: EngineApi, id: string | undefined) => {
   const job = engine.find('runflow', id ?? '');
   return job?.kind === 'batch' ? job : undefined;
@@ -281,7 +304,7 @@ const routes: Route[] = [
         const msg = Array.isArray(list)
           ? `List should have 1 to 100 object items after validation, not ${list.length}`
           : 'Field required';
-        return error(422, undefined, undefined, [{ loc: ['body', 'input'], msg, type: 'list_type' }]);
+        return error(422, { req, errors: [{ loc: ['body', 'input'], msg, type: 'list_type' }] });
       }
       const key = req.request.headers.get('idempotency-key');
       const fingerprint = canonical([req.params.owner, req.params.slug, body]);
@@ -289,7 +312,7 @@ const routes: Route[] = [
         const seen = engine.memo.get(`runflow:idempotency:${key}`) as
           | { fingerprint: string; reply: string }
           | undefined;
-        if (seen && seen.fingerprint !== fingerprint) return error(409);
+        if (seen && seen.fingerprint !== fingerprint) return error(409, { req });
         if (seen) return { status: 201, body: JSON.parse(seen.reply) as unknown };
       }
       const { input: inputs, ...rest } = body as Record<string, unknown>;
@@ -297,7 +320,7 @@ const routes: Route[] = [
         total: list.length,
         meta: { ...rest, input: inputs, model: `${req.params.owner}/${req.params.slug}` },
       });
-      const created = batch(job, engine.peek(job), engine, true);
+      const created = batch(job, engine.observe(job), engine, true);
       if (key !== null) engine.memo.set(`runflow:idempotency:${key}`, { fingerprint, reply: JSON.stringify(created) });
       return { status: 201, body: created };
     },
@@ -310,7 +333,7 @@ const routes: Route[] = [
     notFound: batchNotFound,
     handle(req, engine) {
       const job = findBatch(engine, req.params.id);
-      if (!job) return batchNotFound();
+      if (!job) return batchNotFound(req);
       return engine.poll(req, job, 'batch', (v) => ({ status: 200, body: batch(job, v, engine) }));
     },
   },
@@ -322,15 +345,16 @@ const routes: Route[] = [
     notFound: batchNotFound,
     handle(req, engine) {
       const job = findBatch(engine, req.params.batch_id);
-      if (!job) return batchNotFound();
+      if (!job) return batchNotFound(req);
       const limit = intParam(req.query, 'limit') ?? 50;
       if (Number.isNaN(limit) || limit < 1 || limit > 500) {
-        return error(422, undefined, undefined, [
-          { loc: ['query', 'limit'], msg: 'Input should be between 1 and 500', type: 'less_than_equal' },
-        ]);
+        return error(422, {
+          req,
+          errors: [{ loc: ['query', 'limit'], msg: 'Input should be between 1 and 500', type: 'less_than_equal' }],
+        });
       }
       const offset = offsetOf(req.query.get('pq'));
-      if (offset === undefined) return error(400, 'BAD_REQUEST', 'Invalid page cursor (pq).');
+      if (offset === undefined) return error(400, { req, code: 'BAD_REQUEST', message: 'Invalid page cursor (pq).' });
       return engine.results(req, job, (v) => {
         const items: S['BatchItem'][] = [];
         for (let i = offset; i < Math.min(v.total, offset + limit); i++) items.push(item(job, v, engine, i));
@@ -348,11 +372,11 @@ const routes: Route[] = [
     path: '/v1/batches/:batch_id/items/:id',
     operationId: 'getBatchItem',
     errors: ERRORS_OF_READS,
-    notFound: () => error(404, 'NOT_FOUND', 'Batch item not found.'),
+    notFound: itemNotFound,
     handle(req, engine) {
       const found = child(engine, req.params.id ?? '', 'item');
-      if (!found || found.job.id !== req.params.batch_id) return error(404, 'NOT_FOUND', 'Batch item not found.');
-      return { status: 200, body: item(found.job, engine.peek(found.job), engine, found.index) };
+      if (!found || found.job.id !== req.params.batch_id) return itemNotFound(req);
+      return { status: 200, body: item(found.job, engine.observe(found.job), engine, found.index) };
     },
   },
   {
@@ -369,8 +393,8 @@ const routes: Route[] = [
       }
       // A batch item's run: its state follows the batch and reading it does not move the batch.
       const found = child(engine, id, 'run');
-      if (!found) return runNotFound();
-      const v = engine.peek(found.job);
+      if (!found) return runNotFound(req);
+      const v = engine.observe(found.job);
       return { status: 200, body: run(found.job, v, engine, engine.item(found.job, v, found.index), found.index) };
     },
   },
@@ -404,7 +428,7 @@ function callbackEvent(job: MockJob, v: JobView, engine: EngineApi): S['BatchCal
   return {
     event,
     batch_id: job.id,
-    status: STATUS[v.state](engine),
+    status: statusFor(v.state, engine),
     output,
     duration_ms: v.finishedAt - (v.startedAt ?? v.createdAt),
     created_at: offsetIso(v.createdAt),
@@ -416,14 +440,18 @@ function callbackEvent(job: MockJob, v: JobView, engine: EngineApi): S['BatchCal
 /** The Runflow adapter: batches (create, poll, items) and runs. Runflow has no public cancel. */
 export const runflow: ProviderAdapter = {
   name: 'runflow',
-  baseUrl: RUNFLOW_URL,
+  baseUrl: RUNFLOW_BASE_URL,
   kinds: {
-    batch: ['succeeded', 'partially_succeeded', 'failed', 'cancelled'],
-    run: ['succeeded', 'failed', 'cancelled'],
+    batch: {
+      ends: ['succeeded', 'partially_succeeded', 'failed', 'cancelled'],
+      defaultTotal: 10,
+      statuses: STATUSES,
+      items: ITEM_STATUSES,
+    },
+    run: { ends: ['succeeded', 'failed', 'cancelled'], defaultTotal: 4, statuses: RUN_STATUSES },
   },
-  defaultTotal: (kind) => (kind === 'run' ? 4 : 10),
   unknownStatus: 'paused',
-  error: (status, _engine, detail) => error(status, detail?.code, detail?.message),
+  error,
   headers: (count, engine) => rateLimitHeaders(600, count, engine.now()),
   newId: (_kind, random) => uuid(random),
   onCreate(job, engine) {

@@ -1,7 +1,15 @@
-import type { components } from '@batchwatch/supermetrics-client';
+import {
+  type components,
+  type KnownBatchQueryStatusCode,
+  type KnownQueryBatchStatusCode,
+  type KnownQueryStatusCode,
+  SUPERMETRICS_BASE_URL,
+} from '@batchwatch/supermetrics-client';
 import { derive, hash, hashMore, hex, int, seededRandom } from '../random.js';
 import {
   type EngineApi,
+  type ErrorDetail,
+  type ItemVocabulary,
   intParam,
   iso,
   isoOrNull,
@@ -14,12 +22,11 @@ import {
   type RouteRequest,
   rateLimitHeaders,
   readJson,
+  statusIn,
+  type Vocabulary,
 } from './shared.js';
 
 type S = components['schemas'];
-
-/** Supermetrics' production API. */
-export const SUPERMETRICS_URL = 'https://api.supermetrics.com';
 
 const ERRORS: Record<number, [code: string, message: string]> = {
   400: ['BAD_REQUEST', 'The request was invalid.'],
@@ -32,48 +39,52 @@ const ERRORS: Record<number, [code: string, message: string]> = {
   503: ['SERVICE_UNAVAILABLE', 'The service is temporarily unavailable.'],
 };
 
-/** Normalized state -> `status_code` of a query (`GET /query/status`). */
-const QUERY_STATUS: Record<JobView['state'], string> = {
-  queued: 'QUEUED',
-  running: 'RUNNING',
-  unknown: 'PAUSED',
-  succeeded: 'SUCCESS',
-  partially_succeeded: 'SUCCESS',
-  failed: 'FAILURE',
-  cancelled: 'STOPPED',
+/** A query's `status_code` (`GET /query/status`) in each state; a query never ends partially. */
+const QUERY_STATUSES: Vocabulary<KnownQueryStatusCode> = {
+  queued: ['QUEUED', 'SCHEDULED'],
+  running: ['RUNNING'],
+  succeeded: ['SUCCESS'],
+  partially_succeeded: ['SUCCESS'],
+  failed: ['FAILURE', 'PROCESS_EXITED'],
+  cancelled: ['STOPPED'],
 };
 
 /**
- * Normalized state -> the state-dependent part of a `QueryBatch`. There is no finished literal:
- * every end is `STOPPED`, a cancelled one with `cancel_time`; the `/status` counters tell the rest.
+ * A batch's `status_code` in each state. There is no finished literal: every end is `STOPPED`, a
+ * cancelled one with `cancel_time`; the `/status` counters tell the rest.
  */
-const BATCH_STATE: Record<JobView['state'], (v: JobView) => Pick<S['QueryBatch'], 'status_code' | 'cancel_time'>> = {
-  queued: () => ({ status_code: 'QUEUED', cancel_time: null }),
-  running: () => ({ status_code: 'RUNNING', cancel_time: null }),
-  unknown: () => ({ status_code: 'PAUSED', cancel_time: null }),
-  succeeded: () => ({ status_code: 'STOPPED', cancel_time: null }),
-  partially_succeeded: () => ({ status_code: 'STOPPED', cancel_time: null }),
-  failed: () => ({ status_code: 'STOPPED', cancel_time: null }),
-  cancelled: (v) => ({ status_code: 'STOPPED', cancel_time: isoOrNull(v.cancelledAt ?? v.finishedAt) }),
+const BATCH_STATUSES: Vocabulary<KnownQueryBatchStatusCode> = {
+  queued: ['QUEUED'],
+  running: ['RUNNING'],
+  succeeded: ['STOPPED'],
+  partially_succeeded: ['STOPPED'],
+  failed: ['STOPPED'],
+  cancelled: ['STOPPED'],
 };
 
-/** Item state -> per-query `status_code` in a batch (no SCHEDULED or STOPPED there). */
-const QUERY_IN_BATCH: Record<string, S['BatchQuery']['status_code']> = {
-  queued: 'QUEUED',
-  running: 'RUNNING',
-  succeeded: 'SUCCESS',
-  failed: 'FAILURE',
-  cancelled: 'QUEUED',
+/** A query's `status_code` in a batch (no SCHEDULED or STOPPED there); one a stopped batch never ran stays `QUEUED`. */
+const QUERY_IN_BATCH: ItemVocabulary<KnownBatchQueryStatusCode> = {
+  queued: ['QUEUED'],
+  running: ['RUNNING'],
+  succeeded: ['SUCCESS'],
+  failed: ['FAILURE'],
+  cancelled: ['QUEUED'],
 };
 
-const error = (status: number, engine: EngineApi, code?: string, message?: string): Reply => {
-  const [defaultCode, defaultMessage] = ERRORS[status] ?? ['INTERNAL_SERVER_ERROR', 'An unexpected error occurred.'];
+/** The state-dependent part of a `QueryBatch`: its status and, once cancelled, `cancel_time`. */
+const batchState = (v: JobView): Pick<S['QueryBatch'], 'status_code' | 'cancel_time'> => ({
+  status_code: statusIn(BATCH_STATUSES, v),
+  cancel_time: v.state === 'cancelled' ? isoOrNull(v.cancelledAt ?? v.finishedAt) : null,
+});
+
+function error(status: number, detail: ErrorDetail): Reply {
+  const [code, message] = ERRORS[status] ?? ['INTERNAL_SERVER_ERROR', 'An unexpected error occurred.'];
   const body: S['ErrorResponse'] = {
-    meta: { request_id: engine.requestId() },
-    error: { code: code ?? defaultCode, message: message ?? defaultMessage },
+    meta: { request_id: detail.req.requestId },
+    error: { code: detail.code ?? code, message: detail.message ?? message },
   };
   return { status, body, headers: status === 401 ? { 'WWW-Authenticate': 'Bearer realm="Supermetrics API"' } : {} };
-};
+}
 
 /** Supermetrics reads every GET parameter either flat or inside one JSON-encoded `json` parameter. */
 export function supermetricsParams(query: URLSearchParams): Record<string, unknown> {
@@ -92,7 +103,6 @@ export function supermetricsParams(query: URLSearchParams): Record<string, unkno
 }
 
 const ID = /^[A-Za-z0-9_-]{1,50}$/;
-const rawOf = (v: JobView, table: Record<JobView['state'], string>) => v.raw ?? table[v.state];
 const toInt = (v: unknown): number | undefined => {
   if (typeof v === 'number' && Number.isInteger(v) && v >= 0) return v;
   if (typeof v === 'string' && /^\d+$/.test(v)) return Number(v);
@@ -175,7 +185,7 @@ function queryStatus(
   params: Record<string, unknown>,
   page?: { base: string; rows: number | undefined },
 ): Reply {
-  const raw = rawOf(v, QUERY_STATUS);
+  const raw = statusIn(QUERY_STATUSES, v);
   const done = raw === 'SUCCESS';
   const rows = page?.rows ?? rowCount(job);
   const start = toInt(params.offset_start) ?? 0;
@@ -211,12 +221,10 @@ function queryStatus(
 
 function batchBody(job: MockJob, v: JobView, engine: EngineApi, base: string): S['QueryBatchResponse'] {
   const m = job.meta;
-  const state = BATCH_STATE[v.state](v);
   const data: S['QueryBatch'] = {
     '@type': 'query_batch',
     batch_id: job.id,
-    ...state,
-    status_code: v.raw ?? state.status_code,
+    ...batchState(v),
     schedule_time: iso(v.createdAt),
     ...(v.startedAt === undefined ? {} : { start_time: iso(v.startedAt) }),
     end_time: isoOrNull(v.finishedAt),
@@ -247,7 +255,7 @@ function batchQuery(job: MockJob, v: JobView, engine: EngineApi, base: string, i
   const entry: S['BatchQuery'] = {
     '@type': 'batch_query',
     schedule_id: scheduleId,
-    status_code: QUERY_IN_BATCH[state],
+    status_code: QUERY_IN_BATCH[state][0],
     ...(started ? { query_start_time: iso(startedAt) } : {}),
     query_end_time: finished ? iso(Math.min(engine.now(), startedAt + 1000 * int(r, 2, 90))) : null,
     split_info: {
@@ -282,7 +290,7 @@ function batchStatus(job: MockJob, v: JobView, engine: EngineApi, req: RouteRequ
   const body: S['QueryBatchStatusResponse'] = {
     meta: {
       request_id: engine.requestId(),
-      status_code: v.raw ?? BATCH_STATE[v.state](v).status_code,
+      status_code: statusIn(BATCH_STATUSES, v),
       progress: {
         queued: Math.max(0, v.total - v.done - v.running),
         running: v.running,
@@ -301,7 +309,7 @@ const statusNotFound = (): Reply => ({
   status: 404,
   body: { error: 'STATUS_NOT_FOUND' } satisfies S['StatusNotFound'],
 });
-const batchNotFound = (_req: RouteRequest, engine: EngineApi) => error(404, engine, 'NOT_FOUND', 'Batch not found.');
+const batchNotFound = (req: RouteRequest) => error(404, { req, code: 'NOT_FOUND', message: 'Batch not found.' });
 const findBatch = (req: RouteRequest, engine: EngineApi) => {
   const job = engine.find('supermetrics', req.params.batch_id ?? '');
   return job?.kind === 'batch' ? job : undefined;
@@ -330,7 +338,8 @@ const routes: Route[] = [
     handle(req, engine) {
       const params = supermetricsParams(req.query);
       const id = params.schedule_id;
-      if (typeof id !== 'string' || !ID.test(id)) return error(400, engine, 'BAD_REQUEST', 'schedule_id is required.');
+      if (typeof id !== 'string' || !ID.test(id))
+        return error(400, { req, code: 'BAD_REQUEST', message: 'schedule_id is required.' });
       const job = engine.find('supermetrics', id);
       if (job?.kind !== 'query') return statusNotFound();
       // Paging through the rows of an ended query is a results read: it does not move the lifecycle.
@@ -347,21 +356,25 @@ const routes: Route[] = [
     errors: [400, 401, 403, 422, 429, 500],
     handle(req, engine) {
       const params = supermetricsParams(req.query);
-      if (!CONTEXT_TYPES.includes(req.params.context_type ?? '')) return error(400, engine);
+      if (!CONTEXT_TYPES.includes(req.params.context_type ?? '')) return error(400, { req });
       if (typeof params.ds_id !== 'string' || params.ds_id === '') {
-        return error(400, engine, 'BAD_REQUEST', 'ds_id is required.');
+        return error(400, { req, code: 'BAD_REQUEST', message: 'ds_id is required.' });
       }
       const wanted = params.schedule_id;
       if (wanted !== undefined && (typeof wanted !== 'string' || !ID.test(wanted))) {
-        return error(422, engine, 'UNPROCESSABLE_ENTITY', 'schedule_id must match ^[A-Za-z0-9_-]{1,50}$.');
+        return error(422, {
+          req,
+          code: 'UNPROCESSABLE_ENTITY',
+          message: 'schedule_id must match ^[A-Za-z0-9_-]{1,50}$.',
+        });
       }
       // Any sync_timeout is answered at once, as if it had run out: the mock only runs queries asynchronously.
       const existing = typeof wanted === 'string' ? engine.find('supermetrics', wanted) : undefined;
       if (existing && existing.kind !== 'query')
-        return error(422, engine, 'UNPROCESSABLE_ENTITY', 'schedule_id is taken.');
+        return error(422, { req, code: 'UNPROCESSABLE_ENTITY', message: 'schedule_id is taken.' });
       const job = existing ?? engine.create('supermetrics', 'query', typeof wanted === 'string' ? { id: wanted } : {});
       // The async start answers 202 Accepted, as the async-query docs show.
-      return { ...queryStatus(job, engine.peek(job), engine, {}), status: engine.ended(job) ? 200 : 202 };
+      return { ...queryStatus(job, engine.observe(job), engine, {}), status: engine.ended(job) ? 200 : 202 };
     },
   },
   {
@@ -371,15 +384,17 @@ const routes: Route[] = [
     errors: [400, 401, 403, 404, 422, 429, 500],
     handle(req, engine) {
       const id = req.query.get('schedule_id');
-      if (id === null || !ID.test(id)) return error(400, engine, 'BAD_REQUEST', 'schedule_id is required.');
+      if (id === null || !ID.test(id))
+        return error(400, { req, code: 'BAD_REQUEST', message: 'schedule_id is required.' });
       const offset = intParam(req.query, 'offset') ?? 0;
       const limit = intParam(req.query, 'limit') ?? 100;
-      if (Number.isNaN(offset) || Number.isNaN(limit) || limit < 1 || limit > 100_000) return error(400, engine);
+      if (Number.isNaN(offset) || Number.isNaN(limit) || limit < 1 || limit > 100_000) return error(400, { req });
       const sub = /^(.+)_query_(\d+)$/.exec(id);
       const batch = sub ? engine.find('supermetrics', sub[1] ?? '') : undefined;
       const query = engine.find('supermetrics', id);
       const owner = batch?.kind === 'batch' && sub ? batch : query?.kind === 'query' ? query : undefined;
-      const none = () => error(404, engine, 'NOT_FOUND', 'No results for this schedule_id (not finished or expired).');
+      const none = () =>
+        error(404, { req, code: 'NOT_FOUND', message: 'No results for this schedule_id (not finished or expired).' });
       if (!owner) return none();
       return engine.results(req, owner, (v, override) => {
         let total = 0;
@@ -388,7 +403,7 @@ const routes: Route[] = [
           if (!(index < v.total && engine.item(owner, v, index) === 'succeeded')) return none();
           total = batchQuery(owner, v, engine, req.base, index).result_info?.total_rows ?? 0;
         } else {
-          if (rawOf(v, QUERY_STATUS) !== 'SUCCESS') return none();
+          if (statusIn(QUERY_STATUSES, v) !== 'SUCCESS') return none();
           total = override ?? rowCount(owner);
         }
         const data = rowsOf(owner.seed, id, owner.createdAt, offset, Math.min(total, offset + limit));
@@ -411,19 +426,23 @@ const routes: Route[] = [
     async handle(req, engine) {
       const body = await readJson(req.request);
       if (!isRecord(body) || !Array.isArray(body.queries) || body.queries.length === 0) {
-        return error(400, engine, 'BAD_REQUEST', 'queries must be a non-empty array.');
+        return error(400, { req, code: 'BAD_REQUEST', message: 'queries must be a non-empty array.' });
       }
       const range = (k: string, min: number, max: number) =>
         body[k] === undefined ||
         (Number.isInteger(body[k]) && (body[k] as number) >= min && (body[k] as number) <= max);
       if (!range('timeout_minutes', 5, 60) || !range('query_concurrency', 1, 50)) {
-        return error(422, engine, 'UNPROCESSABLE_ENTITY', 'timeout_minutes or query_concurrency is out of range.');
+        return error(422, {
+          req,
+          code: 'UNPROCESSABLE_ENTITY',
+          message: 'timeout_minutes or query_concurrency is out of range.',
+        });
       }
       const { queries, ...rest } = body;
       // Keep at most 1000 queries' accounts and dates for split_info; later ones are derived.
       const kept = (queries as unknown[]).slice(0, 1000).map((q) => (isRecord(q) ? q : {}));
       const job = engine.create('supermetrics', 'batch', { total: queries.length, meta: { ...rest, queries: kept } });
-      return { status: 201, body: batchBody(job, engine.peek(job), engine, req.base) };
+      return { status: 201, body: batchBody(job, engine.observe(job), engine, req.base) };
     },
   },
   {
@@ -434,7 +453,7 @@ const routes: Route[] = [
     notFound: batchNotFound,
     handle(req, engine) {
       const job = findBatch(req, engine);
-      if (!job) return batchNotFound(req, engine);
+      if (!job) return batchNotFound(req);
       return engine.poll(req, job, 'batch', (v) => ({ status: 200, body: batchBody(job, v, engine, req.base) }));
     },
   },
@@ -446,7 +465,7 @@ const routes: Route[] = [
     notFound: batchNotFound,
     handle(req, engine) {
       const job = findBatch(req, engine);
-      if (!job) return batchNotFound(req, engine);
+      if (!job) return batchNotFound(req);
       return { status: 200, body: batchBody(job, engine.cancel(job), engine, req.base) };
     },
   },
@@ -458,7 +477,7 @@ const routes: Route[] = [
     notFound: batchNotFound,
     handle(req, engine) {
       const job = findBatch(req, engine);
-      if (!job) return batchNotFound(req, engine);
+      if (!job) return batchNotFound(req);
       // Without an offset it is a status read; paging through the queries (any offset) is a results read.
       if (req.query.get('offset') !== null) return engine.results(req, job, (v) => batchStatus(job, v, engine, req));
       return engine.poll(req, job, 'status', (v) => batchStatus(job, v, engine, req));
@@ -469,14 +488,18 @@ const routes: Route[] = [
 /** The Supermetrics adapter: query status, async query start, query batches. */
 export const supermetrics: ProviderAdapter = {
   name: 'supermetrics',
-  baseUrl: SUPERMETRICS_URL,
+  baseUrl: SUPERMETRICS_BASE_URL,
   kinds: {
-    query: ['succeeded', 'failed', 'cancelled'],
-    batch: ['succeeded', 'partially_succeeded', 'failed', 'cancelled'],
+    query: { ends: ['succeeded', 'failed', 'cancelled'], defaultTotal: 4, statuses: QUERY_STATUSES },
+    batch: {
+      ends: ['succeeded', 'partially_succeeded', 'failed', 'cancelled'],
+      defaultTotal: 10,
+      statuses: BATCH_STATUSES,
+      items: QUERY_IN_BATCH,
+    },
   },
-  defaultTotal: (kind) => (kind === 'query' ? 4 : 10),
   unknownStatus: 'PAUSED',
-  error: (status, engine, detail) => error(status, engine, detail?.code, detail?.message),
+  error,
   headers: (count) => ({ ...rateLimitHeaders(5000, count), 'Access-Control-Allow-Origin': '*' }),
   newId: (kind, random) => (kind === 'batch' ? `qrb_${hex(random, 12)}` : hex(random, 40)),
   credential: (query) => {
