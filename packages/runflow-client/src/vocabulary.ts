@@ -8,7 +8,7 @@ import type { KnownBatchStatusCode, KnownRunStatusCode } from './generated/schem
 export const RUNFLOW = 'runflow';
 
 /**
- * Every documented batch `status_code` and its {@link JobStatus}. Runflow spells cancellation both
+ * Every documented batch `status_code` and its `JobStatus`. Runflow spells cancellation both
  * `canceled` and `cancelled`; both are accepted. Anything else is `unknown` (not terminal).
  */
 export const runflowBatchStatusTable: StatusTable<KnownBatchStatusCode> = {
@@ -22,7 +22,7 @@ export const runflowBatchStatusTable: StatusTable<KnownBatchStatusCode> = {
   cancelled: 'cancelled',
 };
 
-/** Every documented run `status_code` and its {@link JobStatus}. */
+/** Every documented run `status_code` and its `JobStatus`. */
 export const runflowRunStatusTable: StatusTable<KnownRunStatusCode> = runflowBatchStatusTable;
 
 /**

@@ -111,13 +111,18 @@ const refuseText: Middleware = {
 
 type ResultsPage = { data?: unknown; meta?: { total_rows?: unknown } };
 
-/** The rows of a finished query, paged through `GET /query/results` with `offset` / `limit`, as JSON. */
-export const supermetricsResultsRows: KindResults<SupermetricsClient, ResultsPage, SupermetricsRow> = {
+// `GET /query/results` pages, whatever their format: `offset` / `limit`, up to 100,000 rows.
+const resultsPaging = {
   operation: 'GET /query/results',
   paging: 'offset',
   defaultPageSize: SUPERMETRICS_STATUS_PAGE_MAX,
   maxPageSize: SUPERMETRICS_RESULTS_PAGE_MAX,
   maxOffset: MAX_OFFSET,
+} as const;
+
+/** The rows of a finished query, paged through `GET /query/results` with `offset` / `limit`, as JSON. */
+export const supermetricsResultsRows: KindResults<SupermetricsClient, ResultsPage, SupermetricsRow> = {
+  ...resultsPaging,
   read: ({ client, signal, call }, schedule_id, { offset, limit }) =>
     call(
       client.GET('/query/results', {
@@ -146,11 +151,7 @@ export function supermetricsTextRows(
   format: 'csv' | 'tsv',
 ): KindResults<SupermetricsClient, { text: string }, SupermetricsTextRow> {
   return {
-    operation: 'GET /query/results',
-    paging: 'offset',
-    defaultPageSize: SUPERMETRICS_STATUS_PAGE_MAX,
-    maxPageSize: SUPERMETRICS_RESULTS_PAGE_MAX,
-    maxOffset: MAX_OFFSET,
+    ...resultsPaging,
     read: ({ client, signal, call }, schedule_id, { offset, limit }) =>
       call(
         client

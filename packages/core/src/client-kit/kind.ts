@@ -92,7 +92,7 @@ export type KindTimestamps<TRaw> = {
 
 /**
  * A job kind at a provider, described as data and small functions (in the spirit of core-lro's
- * operation getters): `createJobSource(kind, client)` turns it into the {@link JobSource}, and
+ * operation getters): `createJobSource(kind, client)` turns it into the `JobSource`, and
  * `createResultPager(kind, client)` into its result pager.
  *
  * @example
