@@ -112,7 +112,10 @@ export interface MockProviders {
   addJob(provider: MockProviderName, kind: MockJobKind, script?: JobScript, init?: MockJobInit): string;
   /** Queues `script` for the next job created through `provider`'s API (one-shot, first in first out). */
   nextScript(provider: MockProviderName, script: JobScript): void;
-  /** A job's current state, without moving it; `undefined` for an unknown id. */
+  /**
+   * A job's current state, without moving it (it is no status read); a job found at its scripted
+   * end is finalized, so `onJobEnded` fires. `undefined` for an unknown id.
+   */
   job(id: string): MockJobInfo | undefined;
   /**
    * The event the provider pushes once the job ended: Runflow's `BatchCallbackEvent` (for a batch),
