@@ -24,6 +24,8 @@ const BENCHMARKS = [
   // Written by the results-streaming work; run when it is there. It gets the same flags and
   // writes its JSON to --out (see bench/README.md).
   { key: 'resultsStream', script: 'results-stream.mjs', minutes: quick ? 1 : 5, optional: true },
+  // @batchwatch/bullmq: needs redis-server (Debian package); 100,000 jobs in the full run.
+  { key: 'fleet', script: 'fleet.mjs', minutes: quick ? 2 : 15 },
 ];
 
 const only = args.only ? new Set(String(args.only).split(',')) : undefined;

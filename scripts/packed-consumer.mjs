@@ -100,9 +100,17 @@ import { createRunflowClient, runflowBatch } from '@batchwatch/runflow-client';
 import * as msw from '@batchwatch/msw';
 import { startMockProviderServer, script } from '@batchwatch/msw/server';
 import * as cli from '@batchwatch/cli';
+import * as bullmq from '@batchwatch/bullmq';
 ${has('@batchwatch/react') ? "import * as react from '@batchwatch/react';" : 'const react = { skipped: true };'}
-for (const [name, mod] of Object.entries({ core, supermetrics, check, msw, cli, react })) {
+for (const [name, mod] of Object.entries({ core, supermetrics, check, msw, cli, react, bullmq })) {
   if (Object.keys(mod).length === 0) throw new Error(name + ' exports nothing');
+}
+// @batchwatch/bullmq throws core's own ValidationError (one copy of core), before any connection.
+try {
+  bullmq.createFleet({ connection: 'http://127.0.0.1:1', sources: [runflowBatch(createRunflowClient({ apiKey: 'k' }))] });
+  throw new Error('createFleet accepted an http:// connection');
+} catch (error) {
+  if (!(error instanceof core.ValidationError)) throw error;
 }
 // Every entry of every package's exports map loads and exports something.
 for (const entry of ${JSON.stringify(packages.flatMap((p) => p.entries))}) {
@@ -134,8 +142,13 @@ import { checkBatch, createCheckClient, type CheckBatch } from '@batchwatch/chec
 import { createRunflowClient, runflowBatch, type RunflowBatch } from '@batchwatch/runflow-client';
 import { createSupermetricsClient, supermetricsQueryStatus } from '@batchwatch/supermetrics-client';
 import { startMockProviderServer } from '@batchwatch/msw/server';
+import { createFleet, createFleetWorker, type Fleet, FleetJobError } from '@batchwatch/bullmq';
 
 const runflow = createRunflowClient({ apiKey: 'k' });
+const fleet: Fleet = createFleet({ connection: 'redis://127.0.0.1:6379', sources: [runflowBatch(runflow), checkBatch(createCheckClient({ apiKey: 'vfy_k' }))] });
+const fleetDone: Promise<JobSnapshot> = fleet.watch('runflow', 'batch', 'id').done;
+void createFleetWorker;
+void FleetJobError;
 const snapshot: Promise<JobSnapshot<RunflowBatch>> = waitForJob(runflowBatch(runflow), 'id');
 const check = createCheckClient({ apiKey: 'vfy_k' });
 const watch = watchJob(checkBatch(check), 'batch_1');
@@ -149,7 +162,7 @@ const items: ResultStream<unknown> = jobResults(runflowBatch(runflow), 'id');
 const event: Promise<RunflowBatchCallbackEvent> = verifyRunflowCallback('{}', {}, 'secret');
 // @ts-expect-error: not a JobStatus
 const wrong: JobStatus = 'done';
-export { snapshot, raw, status, wrong, items, event, ValidationError };
+export { snapshot, raw, status, wrong, items, event, ValidationError, fleetDone };
 `,
 );
 const base = {

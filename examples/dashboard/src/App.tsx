@@ -1,4 +1,5 @@
 import {
+  type JobEstimate,
   type JobResult,
   type JobSnapshot,
   type JobStatus,
@@ -76,6 +77,18 @@ function useNow(intervalMs: number): number {
   return now;
 }
 
+/**
+ * The time left until an estimated end, to the second as the estimate is no more precise: `12s`,
+ * `1m20s`, `2h05m` (as the CLI's ETA column writes it).
+ */
+function formatRemaining(ms: number): string {
+  const seconds = Math.round(Math.max(0, ms) / 1000);
+  if (seconds < 60) return `${seconds}s`;
+  if (seconds < 3600) return `${Math.floor(seconds / 60)}m${String(seconds % 60).padStart(2, '0')}s`;
+  const minutes = Math.round(seconds / 60);
+  return `${Math.floor(minutes / 60)}h${String(minutes % 60).padStart(2, '0')}m`;
+}
+
 function formatDuration(ms: number): string {
   const seconds = Math.max(0, Math.floor(ms / 1000));
   if (seconds < 60) return `${seconds} s`;
@@ -138,6 +151,107 @@ function nextPoll(result: JobResult<unknown>, now: number): string {
   return inMs <= 50 ? 'now' : `in ${(inMs / 1000).toFixed(1)} s`;
 }
 
+const CONFIDENCE_NOTE: Record<JobEstimate['confidence'], string> = {
+  low: 'a rough estimate (low confidence: the count has moved only a few times)',
+  medium: 'medium confidence',
+  high: 'high confidence',
+};
+
+/**
+ * The ETA cell: the time left until core's estimated end (`result.estimate`), counting down with
+ * the page's clock, `~` in front when the estimate is rough. Empty when there is none (queued, no
+ * counts, too few changes yet) and once the job ended.
+ */
+function Eta({ result, now }: { result: JobResult<unknown>; now: number }) {
+  const { estimate } = result;
+  if (!estimate || result.isTerminal || result.status !== 'running') return null;
+  const rough = estimate.confidence === 'low';
+  const rate = estimate.itemsPerSecond;
+  const title = `Ends about ${new Date(estimate.endsAt).toLocaleTimeString()} at ${
+    rate >= 10 ? Math.round(rate) : rate.toPrecision(2)
+  } items/s; ${CONFIDENCE_NOTE[estimate.confidence]}`;
+  return (
+    <span className={`eta eta-${estimate.confidence}`} title={title}>
+      {rough ? '~' : ''}
+      {formatRemaining(estimate.endsAt - now)}
+    </span>
+  );
+}
+
+/** One point of a row's progress history: when a snapshot was seen and its progress fraction. */
+interface ProgressPoint {
+  at: number;
+  fraction: number;
+}
+
+/** Points kept per row; past it, every other point goes, so the line still spans the whole run. */
+const HISTORY_POINTS = 120;
+
+/**
+ * The progress of every snapshot this row has seen (the hooks hand over a new snapshot only when
+ * the job changed), for the sparkline. Snapshots without a fraction (no total yet) add nothing.
+ */
+function useProgressHistory(snapshot: JobSnapshot<unknown> | undefined): readonly ProgressPoint[] {
+  const [seen, setSeen] = useState<{ snapshot?: JobSnapshot<unknown>; points: readonly ProgressPoint[] }>({
+    points: [],
+  });
+  if (snapshot === seen.snapshot) return seen.points;
+  // A new snapshot: store it during render (React re-renders at once, before painting).
+  let points = seen.points;
+  const fraction = snapshot?.progress.fraction;
+  if (snapshot && typeof fraction === 'number') {
+    points = [...points, { at: snapshot.observedAt, fraction }];
+    if (points.length > HISTORY_POINTS) points = points.filter((_, i) => i % 2 === 0 || i === points.length - 1);
+  }
+  setSeen({ snapshot, points });
+  return points;
+}
+
+const SPARK_WIDTH = 72;
+const SPARK_HEIGHT = 20;
+
+/**
+ * Progress over time as a tiny inline SVG: the fraction of each snapshot the row has seen, from
+ * the first one to now (a flat tail while nothing moves), or to the last one once the job ended.
+ */
+function Sparkline({
+  points,
+  until,
+  status,
+  label,
+}: {
+  points: readonly ProgressPoint[];
+  until: number;
+  status: string;
+  label: string;
+}) {
+  const first = points[0];
+  const last = points.at(-1);
+  if (!first || !last) return null;
+  const span = Math.max(1, until - first.at);
+  const x = (at: number) => ((Math.min(at, until) - first.at) / span) * SPARK_WIDTH;
+  const y = (fraction: number) => 1 + (1 - fraction) * (SPARK_HEIGHT - 2);
+  const line = [...points, { at: until, fraction: last.fraction }]
+    .map((p) => `${x(p.at).toFixed(1)},${y(p.fraction).toFixed(1)}`)
+    .join(' ');
+  const title = `${label}: ${percent(first.fraction)}% to ${percent(last.fraction)}% in ${formatDuration(
+    until - first.at,
+  )}${status === 'running' || status === 'queued' ? '' : `, then ${STATUS_LABEL[status as JobStatus] ?? status}`}`;
+  return (
+    <svg
+      className={`spark spark-${status}`}
+      role="img"
+      width={SPARK_WIDTH}
+      height={SPARK_HEIGHT}
+      viewBox={`0 0 ${SPARK_WIDTH} ${SPARK_HEIGHT}`}
+    >
+      <title>{title}</title>
+      <polygon className="spark-area" points={`0,${SPARK_HEIGHT} ${line} ${SPARK_WIDTH},${SPARK_HEIGHT}`} />
+      <polyline className="spark-line" points={line} />
+    </svg>
+  );
+}
+
 function CancelButton({ job, result }: { job: DashboardJob; result: JobResult<unknown> }) {
   const [pending, setPending] = useState(false);
   const [failure, setFailure] = useState<string | null>(null);
@@ -182,12 +296,14 @@ function JobRow({ job, source, now }: WatchedJob & { now: number }) {
   const firstSeen = useRef(Date.now()).current;
   const { snapshot, status, progress, error } = result;
   const total = progress?.total ?? null;
+  const history = useProgressHistory(snapshot);
+  const ended = result.isTerminal || error !== null;
   return (
     <tr data-job-id={job.id} data-provider={job.provider} data-status={error ? 'error' : (status ?? 'loading')}>
       <td>
         <span className={`provider provider-${job.provider}`}>{providerName(job.provider)}</span>
       </td>
-      <td className="kind">{job.kind}</td>
+      <td className="kind col-kind">{job.kind}</td>
       <td className="job">
         <div className="job-label">{job.label}</div>
         <code className="job-id" title={job.id}>
@@ -208,6 +324,14 @@ function JobRow({ job, source, now }: WatchedJob & { now: number }) {
           <span className="percent">{percent(progress?.fraction) ?? '—'}%</span>
         </div>
       </td>
+      <td className="col-history">
+        <Sparkline
+          points={history}
+          until={ended ? (history.at(-1)?.at ?? now) : now}
+          status={error ? 'error' : (status ?? 'loading')}
+          label={`${job.label} progress over time`}
+        />
+      </td>
       <td className="counts">
         {progress ? (
           <>
@@ -221,12 +345,15 @@ function JobRow({ job, source, now }: WatchedJob & { now: number }) {
         )}
       </td>
       <td
-        className="num"
+        className="num col-elapsed"
         title={snapshot?.timestamps.createdAt ? 'since the job was created' : 'since this page first saw it'}
       >
         {elapsed(snapshot, firstSeen, now)}
       </td>
-      <td className={`num next${result.pollError ? ' retrying' : ''}`}>
+      <td className="num col-eta">
+        <Eta result={result} now={now} />
+      </td>
+      <td className={`num next col-next${result.pollError ? ' retrying' : ''}`}>
         {nextPoll(result, now)}
         {result.pollError ? <span title={String(result.pollError)}> (retrying)</span> : null}
       </td>
@@ -291,28 +418,34 @@ function Dashboard({ list }: { list: JobList }) {
   return (
     <>
       <Summary watched={watched} />
-      <table className="jobs">
-        <thead>
-          <tr>
-            <th>Provider</th>
-            <th>Kind</th>
-            <th>Job</th>
-            <th>Status</th>
-            <th>Progress</th>
-            <th>Items</th>
-            <th className="num">Elapsed</th>
-            <th className="num">Next poll</th>
-            <th>
-              <span className="sr-only">Actions</span>
-            </th>
-          </tr>
-        </thead>
-        <tbody>
-          {watched.map(({ job, source }) => (
-            <JobRow key={`${job.provider}/${job.kind}/${job.id}`} job={job} source={source} now={now} />
-          ))}
-        </tbody>
-      </table>
+      <div className="table-box">
+        <table className="jobs">
+          <thead>
+            <tr>
+              <th>Provider</th>
+              <th className="col-kind">Kind</th>
+              <th>Job</th>
+              <th>Status</th>
+              <th>Progress</th>
+              <th className="col-history">History</th>
+              <th>Items</th>
+              <th className="num col-elapsed">Elapsed</th>
+              <th className="num col-eta" title="Time left until the estimated end; ~ marks a rough estimate">
+                ETA
+              </th>
+              <th className="num col-next">Next poll</th>
+              <th>
+                <span className="sr-only">Actions</span>
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            {watched.map(({ job, source }) => (
+              <JobRow key={`${job.provider}/${job.kind}/${job.id}`} job={job} source={source} now={now} />
+            ))}
+          </tbody>
+        </table>
+      </div>
       <footer>
         This page talks only to its own server (<code>/api/jobs</code>, <code>/api/batchwatch</code>); the provider keys
         stay there. Mock providers run at {list.speed}× speed.

@@ -20,6 +20,8 @@ const ARGS = [
   '--disable-sync',
 ];
 const here = fileURLToPath(new URL('..', import.meta.url));
+/** What an ETA cell shows: the time left (`12s`, `1m20s`), `~` in front of a rough estimate. */
+const ETA_TEXT = /^~?(\d+s|\d+m\d\ds|\d+h\d\dm)$/;
 const RESULTS = join(here, 'test-results');
 
 let dashboard: DashboardServer;
@@ -71,7 +73,8 @@ describe('dashboard in headless Chromium', () => {
     }
     // launch() gives Chromium a fresh, empty profile (--user-data-dir) in a temp folder and removes it on close.
     browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ARGS });
-    const context = await browser.newContext({ viewport: { width: 1240, height: 560 }, deviceScaleFactor: 1 });
+    // Wide enough for every column, the sparklines included (narrower windows drop them first).
+    const context = await browser.newContext({ viewport: { width: 1400, height: 600 }, deviceScaleFactor: 1 });
     const requests: Request[] = [];
     context.on('request', (request) => requests.push(request));
     const page = await context.newPage();
@@ -99,15 +102,35 @@ describe('dashboard in headless Chromium', () => {
     expect(await runflowRow.getByRole('button').isDisabled()).toBe(true);
     expect(await runflowRow.locator('.tip').getAttribute('title')).toMatch(/cannot be cancelled/);
 
-    // Cancel the long Check batch once it runs.
+    // The long Check batch runs: once its count has moved a few times, core's estimate shows as an
+    // ETA, and its sparkline draws the progress of the snapshots the row has seen.
     const long = dashboard.jobs.find((job) => job.label.includes('(long)'))!;
     const longRow = page.locator(`tr[data-job-id="${long.id}"]`);
+    const longEta = longRow.locator('td.col-eta');
+    const longSpark = longRow.getByRole('img', { name: `${long.label} progress over time`, exact: false });
     await page.locator(`tr[data-job-id="${long.id}"][data-status="running"]`).waitFor({ timeout: 20_000 });
+    await expect.poll(() => longEta.textContent(), { timeout: 20_000 }).toMatch(ETA_TEXT);
+    expect(await longEta.locator('.eta').getAttribute('title')).toMatch(/^Ends about .+ at [\d.]+ items\/s; /);
+    expect(await longSpark.isVisible()).toBe(true);
+    expect(await longSpark.locator('title').textContent()).toMatch(
+      /^Fact-check 200 claims \(long\) progress over time: \d+% to \d+% in \d+ s$/,
+    );
+    const points = async () => (await longSpark.locator('polyline').getAttribute('points'))?.split(' ') ?? [];
+    // An estimate needs two running snapshots with different counts, each a point, plus the tail to now.
+    expect((await points()).length).toBeGreaterThanOrEqual(3);
+
+    // Cancel it: the ETA goes, the sparkline stays, ends at the cancel and stops moving.
     await longRow.getByRole('button', { name: /^Cancel / }).click();
     await page.locator(`tr[data-job-id="${long.id}"][data-status="cancelled"]`).waitFor({ timeout: 20_000 });
     expect(await longRow.locator('.badge').textContent()).toBe('cancelled');
     expect(await longRow.getByRole('button').isDisabled()).toBe(true);
     expect(dashboard.providers.mock.job(long.id)?.cancelled).toBe(true);
+    await expect.poll(() => longEta.textContent(), { timeout: 5_000 }).toBe('');
+    expect(await longSpark.locator('title').textContent()).toMatch(/ in \d+ s, then cancelled$/);
+    const settled = await points();
+    await page.waitForTimeout(1_000); // four ticks of the page's clock
+    expect(await points()).toEqual(settled);
+    expect(settled.at(-1)).toBe(settled.at(-2)); // no tail: the line ends at the last snapshot
 
     // The header shows both measures: a cancelled job counts the items it finished, and one ended job.
     const summary = page.getByRole('region', { name: 'All jobs' });
@@ -118,13 +141,44 @@ describe('dashboard in headless Chromium', () => {
     expect(ended).toBeGreaterThanOrEqual(Math.round((2 / dashboard.jobs.length) * 100));
     expect(await summary.textContent()).toMatch(/% of items done · \d+(\/\d+)? items.*\d+ of \d+ jobs ended/);
 
-    // Let the failing Runflow batch end too, so the screenshot shows every kind of ending.
+    // Let the failing Runflow batch end too, so the screenshot shows every kind of ending, and let
+    // two of the jobs still running show an ETA.
     await page.locator('tr[data-status="failed"]').first().waitFor({ timeout: 20_000 });
+    const runningEtas = page.locator('tr[data-status="running"] td.col-eta .eta');
+    await expect.poll(() => runningEtas.count(), { timeout: 30_000 }).toBeGreaterThanOrEqual(2);
+    // Ended jobs show no ETA; `~` marks exactly the rough (low-confidence) estimates.
+    for (const status of ['succeeded', 'failed', 'cancelled']) {
+      for (const cell of await page.locator(`tr[data-status="${status}"] td.col-eta`).all()) {
+        expect(await cell.textContent()).toBe('');
+      }
+    }
+    for (const eta of await page.locator('td.col-eta .eta').all()) {
+      const [text, className] = await Promise.all([eta.textContent(), eta.getAttribute('class')]);
+      expect(text).toMatch(ETA_TEXT);
+      expect(text?.startsWith('~')).toBe(className?.includes('eta-low'));
+    }
+    expect(await page.locator('svg.spark').count()).toBe(dashboard.jobs.length);
     await mkdir(RESULTS, { recursive: true });
     await page.screenshot({ path: join(RESULTS, 'dashboard.png'), fullPage: true });
     if (process.env.UPDATE_SCREENSHOT === '1') {
       await copyFile(join(RESULTS, 'dashboard.png'), join(here, 'screenshot.png'));
     }
+
+    // Narrower windows drop the sparklines first and keep the ETA; the table still fits at 900 px,
+    // and below that it scrolls inside its box, never the page.
+    const overflow = () =>
+      page.evaluate(() => {
+        const box = document.querySelector('.table-box') as HTMLElement;
+        const root = document.documentElement;
+        return { table: box.scrollWidth - box.clientWidth, page: root.scrollWidth - root.clientWidth };
+      });
+    await page.setViewportSize({ width: 900, height: 600 });
+    expect(await page.locator('th.col-history').isVisible()).toBe(false);
+    expect(await page.locator('svg.spark').first().isVisible()).toBe(false);
+    expect(await page.locator('th.col-eta').isVisible()).toBe(true);
+    expect(await overflow()).toEqual({ table: 0, page: 0 });
+    await page.setViewportSize({ width: 480, height: 600 });
+    expect((await overflow()).page).toBe(0);
 
     // Everything the page asked for went to its own server, never to a provider, and carried no key.
     const origin = new URL(dashboard.url).origin;

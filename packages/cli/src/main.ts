@@ -27,6 +27,8 @@ Usage:
   batchwatch watch <provider>:<kind>:<id>... [options]
   batchwatch results <provider>:<kind>:<id> [--format ndjson|csv] [--max <n>] [--partial] [options]
   batchwatch demo [--speed <n>] [--json]
+  batchwatch worker --redis <url> [--rps <provider>=<n>]... [--concurrency <n>]
+  batchwatch watch --redis <url> <provider>:<kind>:<id>... [options]
 
 Job references:
   supermetrics:query:<schedule_id>   supermetrics:batch:<batch_id>
@@ -48,6 +50,9 @@ Options:
   --max <n>                 results only: stop after n items
   --partial                 results only: write the items of a job that has not ended yet
   --speed <n>               demo only: how much faster than real time the mock jobs run (default 4)
+  --redis <url>             worker, watch: poll through a @batchwatch/bullmq fleet on this Redis
+  --rps <provider>=<n>      worker only: requests per second to a provider over every worker (repeatable)
+  --concurrency <n>         worker only: polls in flight per provider in this worker (default 10)
   -h, --help                show this help
   -v, --version             show the version
 
@@ -144,6 +149,9 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
         'min-interval': { type: 'string' },
         'max-interval': { type: 'string' },
         speed: { type: 'string' },
+        redis: { type: 'string' },
+        rps: { type: 'string', multiple: true, default: [] },
+        concurrency: { type: 'string' },
         format: { type: 'string' },
         'csv-raw': { type: 'boolean', default: false },
         max: { type: 'string' },
@@ -185,9 +193,34 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
         `--min-interval (${inert(values['min-interval'] ?? '')}) is above --max-interval (${max}): give a shorter --min-interval or a longer --max-interval`,
       );
     }
+    if (command === 'worker') {
+      if (values.redis === undefined) throw new UsageError('worker needs --redis <url>, e.g. redis://127.0.0.1:6379');
+      if (rest.length > 0) throw new UsageError('worker takes no job references: add jobs with watch --redis');
+      const { runFleetWorker, parseRates } = await import('./fleet.js');
+      if (values.concurrency !== undefined && !/^[1-9]\d{0,3}$/.test(values.concurrency)) {
+        throw new UsageError(
+          `invalid --concurrency "${inert(values.concurrency)}": expected a whole number from 1 to 9999`,
+        );
+      }
+      return await runFleetWorker({
+        redis: values.redis,
+        keys,
+        baseUrls: parseBaseUrls(values['base-url']),
+        requestsPerSecond: parseRates(values.rps),
+        ...(values.concurrency !== undefined ? { concurrency: Number(values.concurrency) } : {}),
+        ...(common.minIntervalMs !== undefined ? { minIntervalMs: common.minIntervalMs } : {}),
+        ...(common.maxIntervalMs !== undefined ? { maxIntervalMs: common.maxIntervalMs } : {}),
+        signal: io.signal,
+        stderr: io.stderr,
+      });
+    }
     if (command === 'watch') {
       if (rest.length === 0) throw new UsageError('watch needs at least one job reference, e.g. runflow:batch:<uuid>');
       const refs = rest.map(parseJobRef);
+      if (values.redis !== undefined) {
+        const { runFleetWatch } = await import('./fleet.js');
+        return await runFleetWatch(refs, values.redis, parseBaseUrls(values['base-url']), common);
+      }
       const sources = sourcesFor(refs, { keys, keyNames, baseUrls: parseBaseUrls(values['base-url']) });
       return (await watchJobs(refs, sources, { ...common, secrets, keyNames })).exitCode;
     }
@@ -231,10 +264,10 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
       return await runDemo({ ...common, speed, stderr: io.stderr });
     }
     if (command === undefined) {
-      io.stderr.write(`batchwatch: missing command: watch, results or demo\n\n${HELP}`);
+      io.stderr.write(`batchwatch: missing command: watch, results, demo or worker\n\n${HELP}`);
       return EXIT.usage;
     }
-    throw new UsageError(`unknown command "${inert(command)}": expected watch, results or demo`);
+    throw new UsageError(`unknown command "${inert(command)}": expected watch, results, demo or worker`);
   } catch (error) {
     const message = inert(redact(error instanceof Error ? error.message : String(error)));
     // A ValidationError that gets here came from the command line, before anything was sent.

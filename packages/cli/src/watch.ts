@@ -8,7 +8,7 @@ import {
   PermissionDeniedError,
   PollTimeoutError,
 } from '@batchwatch/core';
-import { createJobScheduler } from '@batchwatch/core/scheduler';
+import { createJobScheduler, type ScheduledWatchOptions } from '@batchwatch/core/scheduler';
 import type { JobRef } from './refs.js';
 import { barReporter, type JobRow, lineReporter, ndjsonReporter, type Output, type Reporter } from './report.js';
 import { redactor } from './text.js';
@@ -52,6 +52,8 @@ export interface WatchSettings {
   now?: () => number;
   /** Asks the provider to cancel a job the first time this returns true for one of its snapshots. */
   cancelWhen?: (ref: JobRef, snapshot: JobSnapshot) => boolean;
+  /** Opens each watch somewhere else than this process's scheduler (`watch --redis`: a fleet). Defaults to the scheduler. */
+  watchWith?: (ref: JobRef, options: ScheduledWatchOptions) => JobWatch;
 }
 
 /** What {@link watchJobs} ends with: the exit code and how each job ended. */
@@ -95,10 +97,11 @@ export async function watchJobs(
     startedAt: started,
     nextPollAt: null,
   }));
+  reporter.begin?.(rows);
   const watches: JobWatch[] = refs.map((ref, i) => {
     const row = rows[i] as JobRow;
     let cancelSent = false;
-    const watch: JobWatch = scheduler.watch(sources[i] as JobSource, ref.id, {
+    const options: ScheduledWatchOptions = {
       signal: settings.signal,
       resolveOnUnsuccessful: true,
       onSnapshot(snapshot: JobSnapshot) {
@@ -127,7 +130,10 @@ export async function watchJobs(
             : `${event.httpStatus ? `HTTP ${event.httpStatus}` : (event.error as Error).name}, ${event.delaySource === 'server' ? 'Retry-After' : 'backoff'}`;
         reporter.poll(row);
       },
-    });
+    };
+    const watch: JobWatch = settings.watchWith
+      ? settings.watchWith(ref, options)
+      : scheduler.watch(sources[i] as JobSource, ref.id, options);
     return watch;
   });
   const results = await Promise.allSettled(

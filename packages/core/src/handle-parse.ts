@@ -1,5 +1,5 @@
 import { BatchwatchError } from './errors.js';
-import { type HandleOwner, JOB_HANDLE_VERSION, type JobHandle } from './handle.js';
+import { type HandleOwner, JOB_HANDLE_VERSION, type JobHandle } from './handle-format.js';
 import type { PollState } from './internal/step.js';
 
 /** A {@link JobHandle} that this version cannot read (newer `v`, unknown fields, wrong types). */

@@ -7,13 +7,14 @@
  * @module
  */
 import { type Clock, systemClock } from './clock.js';
-import { handleFromState, type JobHandle } from './handle.js';
+import { handleFromState, type JobHandle } from './handle-format.js';
 import { parseJobHandle, resumeFrom, stateFromHandle } from './handle-parse.js';
-import { openWatch, soloHost } from './internal/loop.js';
+import { openWatch, soloHost } from './internal/open-watch.js';
 import { sleep } from './internal/sleep.js';
 import { advance, initialState, pollSource, timeoutError } from './internal/step.js';
 import { validateId } from './internal/validate.js';
 import type { JobSnapshot } from './job-state.js';
+import type { DelaySource } from './next-delay.js';
 import {
   type OutcomeOptions,
   outcomeError,
@@ -21,11 +22,10 @@ import {
   resolvePollOptions,
   type WatchOptions,
 } from './options.js';
-import type { DelaySource } from './schedule.js';
 import type { JobSource } from './source.js';
 import type { JobWatch } from './watch.js';
 
-export { type HandleOwner, JOB_HANDLE_VERSION, type JobHandle } from './handle.js';
+export { type HandleOwner, JOB_HANDLE_VERSION, type JobHandle } from './handle-format.js';
 export { InvalidHandleError, parseJobHandle } from './handle-parse.js';
 
 /** Options of {@link createJobHandle}. */
@@ -107,7 +107,7 @@ export async function pollOnce<TRaw>(
   }
   const input = await pollSource(source, h.id, signal, clock, policy.requestTimeoutMs);
   if (signal.aborted) throw signal.reason;
-  const out = advance(state, input, policy, clock.now(), undefined);
+  const out = advance(state, { type: 'polled', input }, policy, clock.now(), undefined);
   const result: PollOnceResult<TRaw> = {
     done: out.done,
     handle: handleFromState(h, h.id, out.state),
@@ -119,6 +119,23 @@ export async function pollOnce<TRaw>(
     out.error ?? out.pollError ?? (out.snapshot?.isTerminal ? outcomeError(out.snapshot, options) : undefined);
   if (error !== undefined) result.error = error;
   return result;
+}
+
+/**
+ * The handle after a server-side cancel of its job was sent (e.g. by your own `source.cancel`
+ * call): the backoff starts over, so the next `pollOnce` sees the job cancelling soon. Throws
+ * `InvalidHandleError` for a bad handle.
+ */
+export function handleAfterCancel(handle: JobHandle | string): JobHandle {
+  const h = parseJobHandle(handle);
+  const { state } = advance(
+    stateFromHandle(h),
+    { type: 'cancel-sent' },
+    resolvePollOptions({}),
+    h.nextPollAt,
+    undefined,
+  );
+  return handleFromState(h, h.id, state);
 }
 
 /**

@@ -8,17 +8,8 @@
  */
 export { type Clock, systemClock } from './clock.js';
 export * from './errors.js';
-export type { JobHandle } from './handle.js';
+export type { JobHandle } from './handle-format.js';
 export * from './job-state.js';
-export type { JobNotification, PushModeOptions, PushOptions } from './notify.js';
-export type {
-  OutcomeOptions,
-  PollErrorInfo,
-  PollEvent,
-  PollOptions,
-  WatchCallbacks,
-  WatchOptions,
-} from './options.js';
 export {
   computeNextDelay,
   type DelayInput,
@@ -28,6 +19,15 @@ export {
   type NextDelay,
   type ScheduleOptions,
   type StalenessPreset,
-} from './schedule.js';
+} from './next-delay.js';
+export type { JobNotification, PushModeOptions, PushOptions } from './notify.js';
+export type {
+  OutcomeOptions,
+  PollErrorInfo,
+  PollEvent,
+  PollOptions,
+  WatchCallbacks,
+  WatchOptions,
+} from './options.js';
 export * from './source.js';
 export { type JobWatch, waitForJob, watchJob } from './watch.js';

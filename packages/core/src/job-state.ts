@@ -113,8 +113,10 @@ export interface JobEstimate {
   /** Items finishing per second over the run so far. */
   itemsPerSecond: number;
   /**
-   * How much to trust it: `'low'` from two count changes, `'medium'` from a few, `'high'` from
-   * many that agree. A job past its predicted end keeps its estimate with `remainingMs` 0.
+   * How much to trust it, by how many points the rate was measured from (the first look at the
+   * running job, then each change of its count): `'low'` from two (the count moved once),
+   * `'medium'` from three to five, `'high'` from six or more. A job past its predicted end keeps
+   * its estimate with `remainingMs` 0.
    */
   confidence: 'low' | 'medium' | 'high';
 }

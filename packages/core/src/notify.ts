@@ -1,6 +1,6 @@
 import { ValidationError } from './errors.js';
 import type { JobStatus, ProviderName } from './job-state.js';
-import { MAX_DELAY_MS, type NextDelay, readNumber } from './schedule.js';
+import { MAX_DELAY_MS, type NextDelay, readNumber } from './next-delay.js';
 
 /**
  * "Something happened to this job": what a verified webhook or callback tells a watch or a

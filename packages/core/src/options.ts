@@ -1,7 +1,6 @@
 import type { Clock } from './clock.js';
 import { JobCancelledError, JobFailedError, ValidationError } from './errors.js';
 import type { JobProgress, JobSnapshot, JobStatus } from './job-state.js';
-import type { PushModeOptions } from './notify.js';
 import {
   type DelaySource,
   MAX_DELAY_MS,
@@ -9,7 +8,8 @@ import {
   readNumber,
   resolveSchedule,
   type ScheduleOptions,
-} from './schedule.js';
+} from './next-delay.js';
+import type { PushModeOptions } from './notify.js';
 
 /** How a watch polls: the schedule plus per-request timeout and error budget. */
 export interface PollOptions extends ScheduleOptions {

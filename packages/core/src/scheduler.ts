@@ -8,13 +8,12 @@
  */
 import { type Clock, systemClock } from './clock.js';
 import { AbortError, RateLimitError, ValidationError } from './errors.js';
-import type { JobHandle } from './handle.js';
+import type { JobHandle } from './handle-format.js';
 import { resumeFrom } from './handle-parse.js';
-import { deadView, type Loop, type LoopHost, openWatch } from './internal/loop.js';
-import { timeoutError } from './internal/step.js';
+import type { HoldReason, Loop, LoopHost } from './internal/loop.js';
+import { deadView, openWatch } from './internal/open-watch.js';
 import { isNotification, type JobNotification, type PushModeOptions, resolvePush } from './notify.js';
 import { type OutcomeOptions, type PollOptions, resolvePollOptions, type WatchOptions } from './options.js';
-import type { DelaySource } from './schedule.js';
 import type { JobSource } from './source.js';
 import type { JobWatch } from './watch.js';
 
@@ -182,6 +181,8 @@ class SchedulerHost implements LoopHost {
   readonly #ready: Loop<unknown>[] = [];
   readonly #gates = new Map<string, ProviderGate>();
   readonly #running = new Set<Promise<void>>();
+  /** Loops holding a slot of their provider's rate budget: at their slot they go without asking again. */
+  readonly #reserved = new WeakSet<Loop<unknown>>();
   #inFlight = 0;
   #closed = false;
   #pumping = false;
@@ -189,7 +190,7 @@ class SchedulerHost implements LoopHost {
   constructor(
     readonly clock: Clock,
     readonly maxConcurrent: number,
-    readonly limits: Readonly<Record<string, ProviderLimits>>,
+    readonly providerLimits: Readonly<Record<string, ProviderLimits>>,
     readonly defaults: PollOptions & OutcomeOptions & PushModeOptions,
   ) {}
 
@@ -249,7 +250,7 @@ class SchedulerHost implements LoopHost {
 
   stats(): SchedulerStats {
     let timers = 0;
-    for (const loop of this.#loops.values()) if (loop.timer !== undefined) timers++;
+    for (const loop of this.#loops.values()) if (loop.sleeping) timers++;
     return { watching: this.#loops.size, inFlight: this.#inFlight, queued: this.#ready.length, timers };
   }
 
@@ -271,31 +272,31 @@ class SchedulerHost implements LoopHost {
         const cost = costOf(loop);
         const gate = this.#gate(loop.source.provider);
         if (gate.blocked(cost) || (this.#inFlight > 0 && this.#inFlight + cost > this.maxConcurrent)) {
-          loop.held(gate.probing ? 'rate-limit' : 'budget');
+          loop.defer(gate.probing ? 'rate-limit' : 'budget');
           i++;
           continue;
         }
         this.#ready.splice(i, 1);
         const now = this.clock.now();
         if (now < gate.pausedUntil) {
-          this.#defer(loop, gate.pausedUntil, now, 'rate-limit');
+          loop.defer('rate-limit', gate.pausedUntil);
           continue;
         }
-        if (!loop.reserved) {
+        if (!this.#reserved.has(loop)) {
           const slot = gate.reserve(now, cost);
           if (slot > now) {
-            loop.reserved = true;
-            this.#defer(loop, slot, now, 'budget');
+            this.#reserved.add(loop);
+            loop.defer('budget', slot);
             continue;
           }
         }
         const late = gate.admit(now, cost);
         if (late > 0) {
-          loop.reserved = true;
-          this.#defer(loop, now + late, now, 'budget');
+          this.#reserved.add(loop);
+          loop.defer('budget', now + late);
           continue;
         }
-        loop.reserved = false;
+        this.#reserved.delete(loop);
         this.#start(loop, gate, cost);
       }
     } finally {
@@ -333,34 +334,19 @@ class SchedulerHost implements LoopHost {
   /**
    * Where the gate will hold a loop due at `at`: until its provider's pause after a 429 ends, or
    * (reserved now) until its slot of the request budget when the budget is spoken for by then.
-   * Never past the deadline: a poll held beyond it is not sent.
    */
-  hold(loop: Loop<unknown>, at: number): { at: number; source: DelaySource } | undefined {
+  hold(loop: Loop<unknown>, at: number): { at: number; reason: HoldReason } | undefined {
     const gate = this.#gate(loop.source.provider);
-    const { deadline } = loop.state;
-    const cut = (t: number) => (deadline === null ? t : Math.min(t, deadline));
-    if (gate.pausedUntil > at) return { at: cut(gate.pausedUntil), source: 'rate-limit' };
-    if (!gate.binds(at) || loop.reserved) return undefined;
-    const slot = gate.reserve(at, costOf(loop));
-    loop.reserved = true;
-    return { at: cut(slot), source: 'budget' };
-  }
-
-  // The provider is paused or out of budget: wait, but a poll the gate pushes past the deadline is not sent.
-  #defer(loop: Loop<unknown>, at: number, now: number, why: 'rate-limit' | 'budget'): void {
-    loop.held(why);
-    const { deadline } = loop.state;
-    if (deadline !== null && at > deadline && now >= deadline) {
-      loop.end({ error: timeoutError(loop.state, loop.snapshot) });
-    } else {
-      loop.schedule(deadline === null ? at : Math.min(at, deadline));
-    }
+    if (gate.pausedUntil > at) return { at: gate.pausedUntil, reason: 'rate-limit' };
+    if (!gate.binds(at) || this.#reserved.has(loop)) return undefined;
+    this.#reserved.add(loop);
+    return { at: gate.reserve(at, costOf(loop)), reason: 'budget' };
   }
 
   #gate(provider: string): ProviderGate {
     let gate = this.#gates.get(provider);
     if (!gate) {
-      const limits = Object.hasOwn(this.limits, provider) ? this.limits[provider] : undefined;
+      const limits = Object.hasOwn(this.providerLimits, provider) ? this.providerLimits[provider] : undefined;
       gate = new ProviderGate(limits?.maxConcurrent ?? Number.POSITIVE_INFINITY, limits?.requestsPerSecond);
       this.#gates.set(provider, gate);
     }

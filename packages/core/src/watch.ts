@@ -1,6 +1,6 @@
 import { systemClock } from './clock.js';
-import type { JobHandle } from './handle.js';
-import { openWatch, soloHost } from './internal/loop.js';
+import type { JobHandle } from './handle-format.js';
+import { openWatch, soloHost } from './internal/open-watch.js';
 import type { JobSnapshot } from './job-state.js';
 import type { JobNotification } from './notify.js';
 import type { WatchOptions } from './options.js';

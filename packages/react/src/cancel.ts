@@ -1,4 +1,5 @@
 import { CancelNotSupportedError, type JobSnapshot, type JobSource, ValidationError } from '@batchwatch/core';
+import { handleAfterCancel } from '@batchwatch/core/handles';
 import type { QueryClient } from '@tanstack/react-query';
 import { type JobQueryData, jobQueryKey } from './query-options.js';
 
@@ -32,10 +33,10 @@ export async function cancelJob<TRaw>(
   const signal = options.signal ?? new AbortController().signal;
   const result = await source.cancel(id, { signal, now: Date.now });
   const queryKey = jobQueryKey(source, id, options.scope);
-  // The job is about to change: restart backoff so the polls after this one come soon.
+  // The job is about to change: core's cancel action restarts the backoff, so the polls after this one come soon.
   queryClient.setQueryData<JobQueryData<TRaw>>(
     queryKey,
-    (data) => data && { ...data, poll: { ...data.poll, handle: { ...data.poll.handle, unchanged: 0 } } },
+    (data) => data && { ...data, poll: { ...data.poll, handle: handleAfterCancel(data.poll.handle) } },
   );
   await queryClient.invalidateQueries({ queryKey, exact: true });
   return queryClient.getQueryData<JobQueryData<TRaw>>(queryKey)?.snapshot ?? result?.snapshot;

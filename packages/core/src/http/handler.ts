@@ -1,7 +1,7 @@
 import { type Clock, systemClock } from '../clock.js';
 import { ValidationError } from '../errors.js';
 import { fetchOnce } from '../internal/step.js';
-import { MAX_DELAY_MS, readNumber } from '../schedule.js';
+import { MAX_DELAY_MS, readNumber } from '../next-delay.js';
 import type { JobSource, SourceResult } from '../source.js';
 import { createReadCache, type ReadCache, untilAborted } from './read-cache.js';
 import { errorResponse, fail, json, shown, wireHints, wireSnapshot } from './responses.js';

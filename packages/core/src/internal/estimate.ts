@@ -1,5 +1,5 @@
 import type { JobEstimate, JobSnapshot } from '../job-state.js';
-import type { EndPrediction } from '../schedule.js';
+import type { EndPrediction } from '../next-delay.js';
 
 /**
  * What the estimate of a job's end is made from, as plain numbers (so a handle carries it as is):

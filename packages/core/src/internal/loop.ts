@@ -1,45 +1,35 @@
 import type { Clock } from '../clock.js';
 import { AbortError, CancelNotSupportedError, HttpError, InvalidResponseError, RateLimitError } from '../errors.js';
-import { handleFromState, type JobHandle } from '../handle.js';
-import { isTerminalStatus, type JobSnapshot } from '../job-state.js';
-import {
-  isNotification,
-  type JobNotification,
-  type PushModeOptions,
-  pushDelay,
-  type ResolvedPush,
-  resolvePush,
-} from '../notify.js';
-import {
-  type OutcomeOptions,
-  type PollEvent,
-  type PollOptions,
-  type ResolvedPollOptions,
-  resolvePollOptions,
-  type WatchOptions,
-} from '../options.js';
-import { type DelaySource, MAX_DELAY_MS, type NextDelay } from '../schedule.js';
+import { handleFromState, type JobHandle } from '../handle-format.js';
+import type { JobSnapshot } from '../job-state.js';
+import { type DelaySource, MAX_DELAY_MS, type NextDelay } from '../next-delay.js';
+import { isNotification, type JobNotification, pushDelay, type ResolvedPush } from '../notify.js';
+import type { PollEvent, ResolvedPollOptions } from '../options.js';
 import type { JobSource } from '../source.js';
+import { followUp, type Notices, noNotices, noticed, pollSent, woken } from './notices.js';
 import {
   advance,
   fetchOnce,
-  initialState,
-  observe,
+  type PollAction,
   type PollInput,
   type PollState,
   pollSource,
+  type StepOutcome,
   timeoutError,
 } from './step.js';
-import { validateId } from './validate.js';
-import { type End, View, type ViewHost } from './view.js';
+import type { End, View, ViewHost } from './view.js';
+
+/** Why a host keeps a due poll waiting: the provider is paused after a 429, or its request budget is spent. */
+export type HoldReason = 'rate-limit' | 'budget';
 
 /**
  * @internal What a poll loop needs from whoever runs it: `watchJob` runs one loop on its own
- * ({@link soloHost}); the scheduler runs many under shared request budgets.
+ * (`soloHost`); the scheduler runs many under shared request budgets. A host only defers, runs and
+ * ends loops (`loop.defer`, `loop.run`, `loop.end`); it never changes a loop's state otherwise.
  */
 export interface LoopHost {
   readonly clock: Clock;
-  /** The loop is due: start its poll (`loop.run()`) now or later. */
+  /** The loop is due: start its poll (`loop.run()`) now, or `loop.defer()` it. */
   due(loop: Loop<unknown>): void;
   /** The loop ended: forget it. */
   ended(loop: Loop<unknown>): void;
@@ -51,7 +41,7 @@ export interface LoopHost {
    * The loop will next be due at `at`: returns a later time and why, when the host already knows
    * it will hold the poll until then (a provider paused after a 429, a reserved budget slot).
    */
-  hold?(loop: Loop<unknown>, at: number, now: number): { at: number; source: DelaySource } | undefined;
+  hold?(loop: Loop<unknown>, at: number): { at: number; reason: HoldReason } | undefined;
 }
 
 /** @internal Called around one poll by a host that shares budgets between loops. */
@@ -62,33 +52,34 @@ export interface RunHooks {
   settled(input: PollInput<unknown>, delay: NextDelay | null, now: number): void;
 }
 
-type Phase = 'sleeping' | 'queued' | 'polling' | 'ended';
+/**
+ * Where a loop is. Every change of phase goes through `#enter`; every change of poll state
+ * through `#dispatch` (`advance`, step.ts).
+ * - `sleeping`: a timer wakes it at `until`; `reason` is the rule that decided the wait (a
+ *   notification must not shorten a wait the server, a 429 pause or a budget asked for).
+ * - `queued`: due, waiting for the host to run it (the host's request slots are busy).
+ * - `polling`: a request is in flight since `sentAt`.
+ * - `ended`: done; nothing runs again.
+ */
+type Phase =
+  | { type: 'sleeping'; until: number; timer: unknown; reason: DelaySource | null }
+  | { type: 'queued' }
+  | { type: 'polling'; sentAt: number }
+  | { type: 'ended' };
 
 /** @internal One job being polled, shared by all its views. */
 export class Loop<TRaw> implements ViewHost<TRaw> {
   readonly views = new Set<View<TRaw>>();
   readonly #controller = new AbortController();
-  snapshot: JobSnapshot<TRaw> | undefined;
-  #phase: Phase = 'queued';
-  timer: unknown = undefined;
-  /** Set by a host whose budget holds this sleep (a reserved request slot): a notification must not shorten it. */
-  reserved = false;
-  /** Notifications received so far, and how many there were when the current poll was sent. */
-  #notices = 0;
-  #noticesAtPoll = 0;
-  /** A notification announced a terminal status that no poll has confirmed yet. */
-  #expectsEnd = false;
-  /** The next poll was brought forward by a notification; `notifiedPoll`: the current one was. */
-  #woken = false;
-  #notifiedPoll = false;
-  /** When the last poll was sent, and the rule that decided the current sleep. */
-  #lastPollAt = Number.NEGATIVE_INFINITY;
-  #sleepSource: DelaySource | null = null;
+  #snapshot: JobSnapshot<TRaw> | undefined;
+  #state: PollState;
+  #phase: Phase = { type: 'queued' };
+  #notices: Notices = noNotices;
   /** The last poll was rate limited: its backoff holds even when a notification arrives. */
   #limited = false;
   /** When the next poll was due as last reported, and why a host held it past that, if it did. */
   #reportedAt = Number.NEGATIVE_INFINITY;
-  #heldBy: 'rate-limit' | 'budget' | undefined;
+  #heldBy: HoldReason | undefined;
 
   constructor(
     readonly host: LoopHost,
@@ -97,11 +88,23 @@ export class Loop<TRaw> implements ViewHost<TRaw> {
     readonly policy: ResolvedPollOptions,
     /** Push mode, or `undefined` when off. */
     readonly push: ResolvedPush | undefined,
-    public state: PollState,
-  ) {}
+    state: PollState,
+  ) {
+    this.#state = state;
+  }
 
   get clock(): Clock {
     return this.host.clock;
+  }
+
+  /** The last snapshot delivered to the views. */
+  get snapshot(): JobSnapshot<TRaw> | undefined {
+    return this.#snapshot;
+  }
+
+  /** Whether the loop holds a timer (for a host's counters). */
+  get sleeping(): boolean {
+    return this.#phase.type === 'sleeping';
   }
 
   detach(view: View<TRaw>): void {
@@ -110,57 +113,38 @@ export class Loop<TRaw> implements ViewHost<TRaw> {
   }
 
   toHandle(): JobHandle {
-    return handleFromState(this.source, this.id, this.state);
+    return handleFromState(this.source, this.id, this.#state);
+  }
+
+  /** Starts the loop: its first poll is at the state's `nextPollAt` (now for a new job). */
+  start(): void {
+    this.#sleepUntil(this.#state.nextPollAt, null);
+  }
+
+  /** Adds a view (a watcher) to the loop. */
+  attach(view: View<TRaw>): void {
+    this.views.add(view);
   }
 
   /**
-   * Sleeps until `at` (or is due now), then asks the host to run it. A poll that would be sent past
-   * the deadline (an expired handle, a hold beyond it) is never sent: the loop ends with `PollTimeoutError`.
+   * The host keeps a due poll waiting (why: `reason`): until `at`, or in its queue without a timer
+   * when `at` is absent. The next poll event reports how long. A poll pushed past the deadline is
+   * not sent: at the deadline the loop ends.
    */
-  schedule(at: number): void {
+  defer(reason: HoldReason, at?: number): void {
+    this.#heldBy = reason;
+    if (at === undefined) return;
+    const { deadline } = this.#state;
     const now = this.clock.now();
-    const { deadline } = this.state;
-    if (deadline !== null && Math.max(at, now) > deadline) {
-      this.end({ error: timeoutError(this.state, this.snapshot) });
-      return;
-    }
-    this.state.nextPollAt = at;
-    const wait = at - now;
-    if (wait > 0) {
-      this.#phase = 'sleeping';
-      this.timer = this.clock.setTimeout(
-        () => {
-          this.timer = undefined;
-          this.#due();
-        },
-        Math.min(wait, MAX_DELAY_MS),
-      );
-    } else {
-      this.#due();
-    }
-  }
-
-  #due(): void {
-    this.#phase = 'queued';
-    this.host.due(this as Loop<unknown>);
-  }
-
-  /** The host keeps a due poll waiting (for `why`): the next event reports how long. */
-  held(why: 'rate-limit' | 'budget'): void {
-    this.#heldBy = why;
-  }
-
-  /** Clears the sleep timer; the loop then waits for `schedule`. */
-  #clearTimer(): void {
-    this.clock.clearTimeout(this.timer);
-    this.timer = undefined;
+    if (deadline !== null && at > deadline && now >= deadline)
+      this.end({ error: timeoutError(this.#state, this.#snapshot) });
+    else this.#sleepUntil(deadline === null ? at : Math.min(at, deadline), reason);
   }
 
   /** Ends the loop: clears its timer, aborts its request and settles every view. */
   end(end: End<TRaw>): void {
-    if (this.#phase === 'ended') return;
-    this.#phase = 'ended';
-    if (this.timer !== undefined) this.#clearTimer();
+    if (this.#phase.type === 'ended') return;
+    this.#enter({ type: 'ended' });
     this.host.ended(this as Loop<unknown>);
     this.#controller.abort(end.error ?? new AbortError('the job finished'));
     for (const view of [...this.views]) view.finish(end);
@@ -169,16 +153,13 @@ export class Loop<TRaw> implements ViewHost<TRaw> {
 
   /** Sends one poll and settles it. Never rejects. */
   async run(hooks?: RunHooks): Promise<void> {
-    this.#phase = 'polling';
     const at = this.clock.now();
-    // Waiting in the host's queue for a free request slot is a hold too.
+    this.#enter({ type: 'polling', sentAt: at });
+    // Waiting in the host's queue or for a slot past what the last event said is a hold too.
     const heldMs = at - this.#reportedAt;
-    const heldBy = heldMs > 0 ? this.#heldBy : undefined;
+    const wait = heldMs > 0 && this.#heldBy ? { heldMs, heldBy: this.#heldBy } : undefined;
     this.#heldBy = undefined;
-    this.#lastPollAt = at;
-    this.#noticesAtPoll = this.#notices;
-    this.#notifiedPoll = this.#woken;
-    this.#woken = false;
+    this.#notices = pollSent(this.#notices, at);
     let input: PollInput<TRaw>;
     try {
       input = await pollSource(this.source, this.id, this.#controller.signal, this.clock, this.policy.requestTimeoutMs);
@@ -186,77 +167,7 @@ export class Loop<TRaw> implements ViewHost<TRaw> {
       hooks?.received();
     }
     // The loop may have ended while the request was in flight (stop, abort, close).
-    if ((this.#phase as Phase) !== 'ended') this.#settle(input, at, hooks, heldBy && { heldMs, heldBy });
-  }
-
-  #settle(
-    input: PollInput<TRaw>,
-    at: number,
-    hooks: RunHooks | undefined,
-    wait: { heldMs: number; heldBy: 'rate-limit' | 'budget' } | undefined,
-  ): void {
-    const now = this.clock.now();
-    const out = advance(this.state, input, this.policy, now, this.snapshot);
-    this.state = out.state;
-    let delay = out.done ? null : this.#nextDelay(out.delay, at, now);
-    this.#limited = !input.ok && input.error instanceof RateLimitError;
-    hooks?.settled(input, out.delay, now);
-    // What the host holds the next poll for (a provider paused after a 429, a request budget) is
-    // part of the delay: report the delay that is applied, not the one the schedule wished for.
-    const held = delay && this.host.hold?.(this as Loop<unknown>, now + delay.delayMs, now);
-    if (held) delay = { delayMs: held.at - now, delaySource: held.source };
-    if (delay) out.state.nextPollAt = now + delay.delayMs;
-    this.#reportedAt = delay ? out.state.nextPollAt : Number.NEGATIVE_INFINITY;
-    this.#sleepSource = delay?.delaySource ?? null;
-    // A resumed watch delivers its first snapshot even when the handle says nothing changed.
-    if (out.snapshot && (out.changed || !this.snapshot)) this.#deliver(out.snapshot);
-    const event: PollEvent = {
-      attempt: out.state.attempt,
-      at,
-      durationMs: now - at,
-      delayMs: delay?.delayMs ?? null,
-      delaySource: delay?.delaySource ?? null,
-    };
-    if (this.#notifiedPoll) event.notified = true;
-    if (wait) Object.assign(event, wait);
-    const error = input.ok ? undefined : input.error;
-    const httpStatus = input.ok
-      ? input.hints.httpStatus
-      : error instanceof HttpError || error instanceof InvalidResponseError
-        ? error.status
-        : undefined;
-    if (httpStatus !== undefined) event.httpStatus = httpStatus;
-    if (out.snapshot) {
-      event.rawStatus = out.snapshot.rawStatus;
-      event.status = out.snapshot.status;
-    }
-    if (!input.ok) event.error = error;
-    for (const view of [...this.views]) view.polled(event);
-    if (this.#phase === 'ended') return;
-    if (!out.done) this.schedule(out.state.nextPollAt);
-    else if (out.error !== undefined || !out.snapshot) this.end({ error: out.error });
-    else this.end({ snapshot: out.snapshot });
-  }
-
-  // The schedule's delay, adjusted for notifications: shortened when one arrived during a poll sent
-  // on the schedule (that poll may predate the event; one sent for a notification already saw it,
-  // so duplicates cost nothing more), else raised to the push safety interval while push is alive.
-  #nextDelay(delay: NextDelay | null, at: number, now: number): NextDelay | null {
-    if (!delay) return null;
-    if (this.#notices !== this.#noticesAtPoll && !this.#notifiedPoll && delay.delaySource !== 'server') {
-      const soon = Math.max(0, at + this.policy.minIntervalMs - now);
-      if (soon >= delay.delayMs) return delay;
-      this.#woken = true;
-      return { delayMs: soon, delaySource: 'notify' };
-    }
-    if (!this.push || this.#expectsEnd) return delay;
-    const lastPushAt = this.host.lastPushAt(this.source.provider, this.source.kind);
-    return pushDelay(delay, now, lastPushAt, this.push, this.state.deadline);
-  }
-
-  #deliver(snapshot: JobSnapshot<TRaw>): void {
-    this.snapshot = snapshot;
-    for (const view of [...this.views]) view.receive(snapshot);
+    if (this.#phase.type === 'polling') this.#settle(input, at, hooks, wait);
   }
 
   /** Sends the server-side cancel, then looks at the job again soon. */
@@ -274,23 +185,23 @@ export class Loop<TRaw> implements ViewHost<TRaw> {
       this.clock,
       this.policy.requestTimeoutMs,
     );
-    if (this.#phase === 'ended') return;
-    this.state = { ...this.state, unchanged: 0 };
-    if (result?.snapshot) {
-      const seen = observe(this.state, result.snapshot);
-      this.state = { ...this.state, sig: seen.sig, fraction: seen.snapshot.progress.fraction };
-      if (seen.changed) this.#deliver(seen.snapshot);
-      if (seen.snapshot.isTerminal) {
-        this.end({ snapshot: seen.snapshot });
-        return;
-      }
+    if (this.#phase.type === 'ended') return;
+    const out = this.#dispatch({ type: 'cancel-sent', snapshot: result?.snapshot });
+    if (out.snapshot?.isTerminal) {
+      this.end({ snapshot: out.snapshot });
+      return;
     }
     // The job should be cancelling now: don't wait out a long backoff to see it.
     const soon = this.clock.now() + this.policy.minIntervalMs;
-    if (this.#phase === 'sleeping' && soon < this.state.nextPollAt) {
-      this.#clearTimer();
-      this.schedule(soon);
-    }
+    if (this.#phase.type === 'sleeping' && soon < this.#phase.until) this.#sleepUntil(soon, null);
+  }
+
+  /** A notification from one of this loop's views. */
+  notify(n: JobNotification): boolean {
+    if (this.#phase.type === 'ended' || !isNotification(n) || !this.matches(n)) return false;
+    this.host.sawPush(n.provider, n.kind);
+    this.wake(n);
+    return true;
   }
 
   /** Whether `n` is about this loop's job. */
@@ -298,133 +209,141 @@ export class Loop<TRaw> implements ViewHost<TRaw> {
     return n.provider === this.source.provider && n.kind === this.source.kind && n.id === this.id;
   }
 
-  /** A notification from one of this loop's views. */
-  notify(n: JobNotification): boolean {
-    if (this.#phase === 'ended' || !isNotification(n) || !this.matches(n)) return false;
-    this.host.sawPush(n.provider, n.kind);
-    this.wake(n);
-    return true;
-  }
-
   /**
    * A notification about this loop's job: one poll as soon as the floor allows. A poll already due
    * or in flight counts; one in flight that was sent on the schedule may predate the event, so it is
-   * followed by one more (see #nextDelay). A poll sent for a notification less than minIntervalMs
-   * ago counts too: it saw the event that a burst of duplicate deliveries repeats. A Retry-After,
-   * and the backoff after a 429, are honoured.
+   * followed by one more (see `followUp`). A `Retry-After`, a 429's backoff and a host's hold are honoured.
    */
   wake(n: JobNotification): void {
-    this.#notices++;
-    if (n.status !== undefined && isTerminalStatus(n.status)) this.#expectsEnd = true;
-    // Something happened: the backoff starts over.
-    this.state = { ...this.state, unchanged: 0 };
-    if (this.#phase !== 'sleeping' || this.reserved || this.#limited) return;
-    if (this.#sleepSource === 'server' || this.#sleepSource === 'rate-limit') return;
-    const now = this.clock.now();
-    if (this.#notifiedPoll && now < this.#lastPollAt + this.policy.minIntervalMs) return;
-    const at = Math.max(now, this.#lastPollAt + this.policy.minIntervalMs);
-    if (at >= this.state.nextPollAt) return;
-    this.#clearTimer();
-    this.#woken = true;
-    this.schedule(at);
+    this.#notices = noticed(this.#notices, n);
+    this.#dispatch({ type: 'notified' });
+    const phase = this.#phase;
+    if (phase.type !== 'sleeping' || this.#limited) return;
+    if (phase.reason === 'server' || phase.reason === 'rate-limit' || phase.reason === 'budget') return;
+    const next = woken(this.#notices, this.clock.now(), this.policy.minIntervalMs, phase.until);
+    if (!next) return;
+    this.#notices = next.notices;
+    this.#sleepUntil(next.at, 'notify');
   }
-}
 
-/** @internal Where a new loop's watch options come from: the caller's over a host's defaults. */
-export type LoopDefaults = PollOptions & OutcomeOptions & PushModeOptions;
-
-/** @internal How {@link openWatch} resumes, and how a host that shares loops finds and keeps them. */
-export interface OpenWatchOptions<TRaw> {
-  /** Where a resumed watch starts; its id wins over `id`. A throw rejects `done`. */
-  resume?: () => { id: string; state: PollState };
-  /** Poll options every watch of the host starts from. */
-  defaults?: LoopDefaults;
-  /** The loop already polling `jobId` (scheduler dedupe). */
-  find?: (jobId: string) => Loop<TRaw> | undefined;
-  /** A new loop, before its first poll is scheduled. */
-  created?: (loop: Loop<TRaw>) => void;
-}
-
-/**
- * @internal Opens a watch on `host`: validates the input, joins the loop `find` returns or creates
- * one, and attaches a view. Never throws: bad input gives a view whose `done` rejects.
- */
-export function openWatch<TRaw>(
-  host: LoopHost,
-  source: JobSource<TRaw>,
-  id: string,
-  options: WatchOptions<TRaw>,
-  { resume, defaults = {}, find, created }: OpenWatchOptions<TRaw> = {},
-): View<TRaw> {
-  const merged = merge(defaults, options);
-  let loop: Loop<TRaw> | undefined;
-  let fresh = false;
-  try {
-    if (options.signal?.aborted) throw options.signal.reason;
-    const resumed = resume?.();
-    const jobId = resumed ? resumed.id : id;
-    validateId(source, jobId);
-    const policy = resolvePollOptions(merged);
-    const push = resolvePush(merged.push);
-    loop = find?.(jobId);
-    if (!loop) {
-      const state = resumed ? resumed.state : initialState(host.clock.now(), policy.timeoutMs);
-      loop = new Loop(host, source, jobId, policy, push, state);
-      fresh = true;
+  /** Applies an action to the poll state (the only place it changes) and delivers a changed snapshot. */
+  #dispatch(action: PollAction<TRaw>, now = this.clock.now()): StepOutcome<TRaw> {
+    const out = advance(this.#state, action, this.policy, now, this.#snapshot);
+    this.#state = out.state;
+    // A resumed watch delivers its first snapshot even when the handle says nothing changed.
+    if (out.snapshot && (out.changed || !this.#snapshot)) {
+      this.#snapshot = out.snapshot;
+      for (const view of [...this.views]) view.receive(out.snapshot);
     }
-  } catch (error) {
-    return deadView(source, id, host.clock, options, error);
+    return out;
   }
-  const view = new View(loop, merged);
-  loop.views.add(view);
-  view.listen(options.signal);
-  if (fresh) {
-    created?.(loop);
-    loop.schedule(loop.state.nextPollAt);
+
+  /** Moves to another phase, clearing the timer of the phase it leaves. */
+  #enter(phase: Phase): void {
+    const leaving = this.#phase;
+    if (leaving.type === 'sleeping') this.clock.clearTimeout(leaving.timer);
+    this.#phase = phase;
   }
-  return view;
+
+  /**
+   * Sleeps until `at` (or is due now), then asks the host to run it. A poll that would be sent past
+   * the deadline (an expired handle) is never sent: the loop ends with `PollTimeoutError`.
+   */
+  #sleepUntil(at: number, reason: DelaySource | null): void {
+    const now = this.clock.now();
+    const { deadline } = this.#state;
+    if (deadline !== null && Math.max(at, now) > deadline) {
+      this.end({ error: timeoutError(this.#state, this.#snapshot) });
+      return;
+    }
+    this.#state = { ...this.#state, nextPollAt: at };
+    const wait = at - now;
+    if (wait <= 0) {
+      this.#enter({ type: 'queued' });
+      this.host.due(this as Loop<unknown>);
+      return;
+    }
+    const timer = this.clock.setTimeout(
+      () => {
+        if (this.#phase.type !== 'sleeping' || this.#phase.timer !== timer) return;
+        this.#enter({ type: 'queued' });
+        this.host.due(this as Loop<unknown>);
+      },
+      Math.min(wait, MAX_DELAY_MS),
+    );
+    this.#enter({ type: 'sleeping', until: at, timer, reason });
+  }
+
+  #settle(
+    input: PollInput<TRaw>,
+    at: number,
+    hooks: RunHooks | undefined,
+    wait: { heldMs: number; heldBy: HoldReason } | undefined,
+  ): void {
+    const now = this.clock.now();
+    const out = this.#dispatch({ type: 'polled', input }, now);
+    let delay = out.done ? null : this.#adjust(out.delay, now);
+    this.#limited = !input.ok && input.error instanceof RateLimitError;
+    hooks?.settled(input, out.delay, now);
+    // What the host holds the next poll for (a provider paused after a 429, a request budget) is
+    // part of the delay: report the delay that is applied, not the one the schedule wished for.
+    const held = delay && this.host.hold?.(this as Loop<unknown>, now + delay.delayMs);
+    const { deadline } = this.#state;
+    if (held) {
+      const until = deadline === null ? held.at : Math.min(held.at, deadline);
+      delay = { delayMs: until - now, delaySource: held.reason };
+    }
+    this.#reportedAt = delay ? now + delay.delayMs : Number.NEGATIVE_INFINITY;
+    for (const view of [...this.views]) view.polled(pollEvent(out, input, at, now, delay, this.#notices, wait));
+    if (this.#phase.type === 'ended') return;
+    if (delay) this.#sleepUntil(now + delay.delayMs, delay.delaySource);
+    else if (out.error !== undefined || !out.snapshot) this.end({ error: out.error });
+    else this.end({ snapshot: out.snapshot });
+  }
+
+  // The schedule's delay, adjusted for notifications (a follow-up poll) and push mode (raised to
+  // the safety interval while push is alive, unless a notification announced the end).
+  #adjust(delay: NextDelay | null, now: number): NextDelay | null {
+    if (!delay) return null;
+    const next = followUp(this.#notices, delay, now, this.policy.minIntervalMs);
+    this.#notices = next.notices;
+    if (next.delay) return next.delay;
+    if (!this.push || this.#notices.expectsEnd) return delay;
+    const lastPushAt = this.host.lastPushAt(this.source.provider, this.source.kind);
+    return pushDelay(delay, now, lastPushAt, this.push, this.#state.deadline);
+  }
 }
 
-/** @internal A view that ended before it started (bad input, aborted signal, closed scheduler). */
-export function deadView<TRaw>(
-  source: JobSource<TRaw>,
-  id: string,
-  clock: Clock,
-  options: WatchOptions<TRaw>,
-  error: unknown,
-): View<TRaw> {
-  const owner = { provider: String(source?.provider), kind: String(source?.kind) };
-  const view = new View<TRaw>(
-    {
-      snapshot: undefined,
-      detach: () => {},
-      cancel: async () => {},
-      notify: () => false,
-      toHandle: () => handleFromState(owner, String(id), initialState(clock.now(), undefined)),
-    },
-    options,
-  );
-  view.finish({ error });
-  return view;
-}
-
-/** @internal The host of a loop that runs on its own: polls as soon as it is due. */
-export function soloHost(clock: Clock): LoopHost {
-  let pushAt: number | undefined;
-  return {
-    clock,
-    due: (loop) => void loop.run(),
-    ended: () => {},
-    sawPush: () => {
-      pushAt = clock.now();
-    },
-    lastPushAt: () => pushAt,
+/** What the views are told about one poll. */
+function pollEvent(
+  out: StepOutcome<unknown>,
+  input: PollInput<unknown>,
+  at: number,
+  now: number,
+  delay: NextDelay | null,
+  notices: Notices,
+  wait: { heldMs: number; heldBy: HoldReason } | undefined,
+): PollEvent {
+  const event: PollEvent = {
+    attempt: out.state.attempt,
+    at,
+    durationMs: now - at,
+    delayMs: delay?.delayMs ?? null,
+    delaySource: delay?.delaySource ?? null,
   };
-}
-
-// Options without their `undefined` fields, over defaults.
-function merge<T extends object>(defaults: Partial<T>, options: T): T {
-  const out: Record<string, unknown> = { ...defaults };
-  for (const [key, value] of Object.entries(options)) if (value !== undefined) out[key] = value;
-  return out as T;
+  if (notices.sentForNotice) event.notified = true;
+  if (wait) Object.assign(event, wait);
+  const error = input.ok ? undefined : input.error;
+  const httpStatus = input.ok
+    ? input.hints.httpStatus
+    : error instanceof HttpError || error instanceof InvalidResponseError
+      ? error.status
+      : undefined;
+  if (httpStatus !== undefined) event.httpStatus = httpStatus;
+  if (out.snapshot) {
+    event.rawStatus = out.snapshot.rawStatus;
+    event.status = out.snapshot.status;
+  }
+  if (!input.ok) event.error = error;
+  return event;
 }

@@ -1,8 +1,8 @@
 import type { Clock } from '../clock.js';
 import { HttpError, isTransientError, PollTimeoutError, RequestTimeoutError } from '../errors.js';
 import type { JobSnapshot } from '../job-state.js';
+import { type NextDelay, nextDelay } from '../next-delay.js';
 import type { ResolvedPollOptions } from '../options.js';
-import { type NextDelay, nextDelay } from '../schedule.js';
 import type { JobSource, PollHints, SourceContext, SourceResult } from '../source.js';
 import { type CountPoints, createdAt, predict, track } from './estimate.js';
 
@@ -98,8 +98,65 @@ export function observe<TRaw>(
   return { snapshot, sig, changed: sig !== state.sig };
 }
 
-/** Folds one poll into the state and decides: terminal, give up, or poll again after a delay. */
+/**
+ * Everything that changes a job's {@link PollState}, as actions for {@link advance}:
+ * - `polled`: a poll answered (a snapshot) or failed (an error);
+ * - `cancel-sent`: the provider accepted a server-side cancel, maybe answering with a snapshot;
+ * - `notified`: a notification (webhook, callback) said something happened to the job.
+ */
+export type PollAction<TRaw> =
+  | { type: 'polled'; input: PollInput<TRaw> }
+  | { type: 'cancel-sent'; snapshot?: JobSnapshot<TRaw> | undefined }
+  | { type: 'notified' };
+
+/**
+ * The one place a job's poll state changes: folds an action into the state and decides what
+ * follows (terminal, give up, or poll again after a delay). Pure: `watchJob`, the scheduler,
+ * `pollOnce` and the React hooks all go through it.
+ */
 export function advance<TRaw>(
+  prev: PollState,
+  action: PollAction<TRaw>,
+  policy: ResolvedPollOptions,
+  now: number,
+  last: JobSnapshot<TRaw> | undefined,
+): StepOutcome<TRaw> {
+  switch (action.type) {
+    case 'polled':
+      return polled(prev, action.input, policy, now, last);
+    case 'cancel-sent': {
+      // The job should be cancelling now: the backoff starts over, and the answer counts as seen.
+      const state: PollState = { ...prev, unchanged: 0 };
+      if (!action.snapshot) return { state, changed: false, done: false, delay: null };
+      const seen = observe(prev, action.snapshot);
+      state.sig = seen.sig;
+      state.fraction = seen.snapshot.progress.fraction;
+      const { snapshot, changed } = seen;
+      return { state, snapshot, changed, done: snapshot.isTerminal, delay: null };
+    }
+    case 'notified':
+      // Something happened: the backoff starts over.
+      return { state: { ...prev, unchanged: 0 }, changed: false, done: false, delay: null };
+  }
+}
+
+/**
+ * Whether a failed request is tried again: only for a transient error (network, 5xx, 429,
+ * unreadable body) while no more than `maxConsecutiveErrors` requests in a row failed, after the
+ * `Retry-After` it carried, if any. The same rule for polls and for result pages.
+ */
+export function failureVerdict(
+  error: unknown,
+  failuresInARow: number,
+  maxConsecutiveErrors: number,
+): { retry: boolean; retryAfterMs: number | undefined } {
+  return {
+    retry: isTransientError(error) && failuresInARow <= maxConsecutiveErrors,
+    retryAfterMs: error instanceof HttpError ? error.retryAfterMs : undefined,
+  };
+}
+
+function polled<TRaw>(
   prev: PollState,
   input: PollInput<TRaw>,
   policy: ResolvedPollOptions,
@@ -129,10 +186,9 @@ export function advance<TRaw>(
     state.unchanged = prev.unchanged + 1;
     state.errors = prev.errors + 1;
     const error = input.error;
-    if (!isTransientError(error) || state.errors > policy.maxConsecutiveErrors) {
-      return { state, changed, pollError: error, done: true, error, delay: null };
-    }
-    if (error instanceof HttpError) retryAfterMs = error.retryAfterMs;
+    const verdict = failureVerdict(error, state.errors, policy.maxConsecutiveErrors);
+    if (!verdict.retry) return { state, changed, pollError: error, done: true, error, delay: null };
+    retryAfterMs = verdict.retryAfterMs;
   }
   const pollError = input.ok ? undefined : input.error;
   const base = { state, changed, ...(snapshot && { snapshot }), ...(!input.ok && { pollError }) };

@@ -1,5 +1,5 @@
 import { AbortError } from '../errors.js';
-import type { JobHandle } from '../handle.js';
+import type { JobHandle } from '../handle-format.js';
 import type { JobProgress, JobSnapshot } from '../job-state.js';
 import type { JobNotification } from '../notify.js';
 import { outcomeError, type PollErrorInfo, type PollEvent, type WatchOptions } from '../options.js';

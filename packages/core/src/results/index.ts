@@ -6,21 +6,14 @@
  * @module
  */
 import { type Clock, systemClock } from '../clock.js';
-import {
-  AbortError,
-  BatchwatchError,
-  HttpError,
-  InvalidResponseError,
-  isTransientError,
-  ValidationError,
-} from '../errors.js';
+import { AbortError, BatchwatchError, InvalidResponseError, ValidationError } from '../errors.js';
 import { lookupStatus } from '../internal/lookup.js';
 import { sleep } from '../internal/sleep.js';
-import { fetchOnce } from '../internal/step.js';
+import { failureVerdict, fetchOnce } from '../internal/step.js';
 import { validateId } from '../internal/validate.js';
 import type { JobSnapshot } from '../job-state.js';
+import { MAX_DELAY_MS, nextDelay } from '../next-delay.js';
 import { type PollOptions, type ResolvedPollOptions, resolvePollOptions } from '../options.js';
-import { MAX_DELAY_MS, nextDelay } from '../schedule.js';
 import type { ItemStatus, JobSource, ResultItem, ResultPage, ResultPager } from '../source.js';
 
 /** A provider's item statuses and their {@link ItemStatus}, checked exhaustively by its tests. */
@@ -465,8 +458,8 @@ class PageRun<TRaw> {
         return result;
       } catch (error) {
         if (signal.aborted) throw signal.reason;
-        const willRetry = isTransientError(error) && failures <= policy.maxConsecutiveErrors;
-        const retryAfterMs = error instanceof HttpError ? error.retryAfterMs : undefined;
+        // The same verdict as a failed poll's; a page is retried on the exponential backoff.
+        const { retry: willRetry, retryAfterMs } = failureVerdict(error, failures, policy.maxConsecutiveErrors);
         const delay = willRetry
           ? nextDelay(
               { now: clock.now(), unchanged: failures - 1, retryAfterMs, deadline: null },

@@ -1,3 +1,4 @@
+/** The job handle format: the `JobHandle` type, and writing one from a poll state (reading: handle-parse.ts). */
 import type { PollState } from './internal/step.js';
 import type { ProviderName } from './job-state.js';
 
