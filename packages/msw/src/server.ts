@@ -81,6 +81,35 @@ function readBody(req: IncomingMessage): Promise<Buffer> {
   });
 }
 
+/** Answers one node:http request from the engine, as a Fetch API round trip (nothing after `signal` aborts). */
+async function answer(
+  mock: MockProviders,
+  req: IncomingMessage,
+  res: ServerResponse,
+  origin: string,
+  signal: AbortSignal,
+): Promise<void> {
+  const method = req.method ?? 'GET';
+  const body = method === 'GET' || method === 'HEAD' ? undefined : await readBody(req);
+  const headers = new Headers();
+  for (let i = 0; i + 1 < req.rawHeaders.length; i += 2) headers.append(req.rawHeaders[i]!, req.rawHeaders[i + 1]!);
+  const request = new Request(`${origin}${req.url ?? '/'}`, {
+    method,
+    headers,
+    body: body && body.length > 0 ? new Uint8Array(body) : undefined,
+    signal,
+  });
+  const response = await mock.handle(request, PREFIXES);
+  if (signal.aborted) return;
+  if (!response) {
+    res.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8' });
+    res.end(`no mock route for ${method} ${req.url ?? '/'}\n`);
+    return;
+  }
+  res.writeHead(response.status, Object.fromEntries(response.headers));
+  res.end(Buffer.from(await response.arrayBuffer()));
+}
+
 /**
  * Starts a real HTTP server on a loopback address that simulates Supermetrics, Runflow and Check on
  * path prefixes (`/supermetrics`, `/runflow`, `/check`), driven by {@link createMockProviders} with
@@ -129,28 +158,7 @@ export async function startMockProviderServer(options: MockProviderServerOptions
       inFlight.delete(controller);
       controller.abort();
     });
-    const answer = async () => {
-      const method = req.method ?? 'GET';
-      const body = method === 'GET' || method === 'HEAD' ? undefined : await readBody(req);
-      const headers = new Headers();
-      for (let i = 0; i + 1 < req.rawHeaders.length; i += 2) headers.append(req.rawHeaders[i]!, req.rawHeaders[i + 1]!);
-      const request = new Request(`${origin(server.address() as AddressInfo)}${req.url ?? '/'}`, {
-        method,
-        headers,
-        body: body && body.length > 0 ? new Uint8Array(body) : undefined,
-        signal: controller.signal,
-      });
-      const response = await mock.handle(request, PREFIXES);
-      if (controller.signal.aborted) return;
-      if (!response) {
-        res.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8' });
-        res.end(`no mock route for ${method} ${req.url ?? '/'}\n`);
-        return;
-      }
-      res.writeHead(response.status, Object.fromEntries(response.headers));
-      res.end(Buffer.from(await response.arrayBuffer()));
-    };
-    answer().catch((error: unknown) => {
+    answer(mock, req, res, origin(server.address() as AddressInfo), controller.signal).catch((error: unknown) => {
       if (res.headersSent) return void res.destroy();
       res.writeHead(500, { 'Content-Type': 'text/plain; charset=utf-8' });
       res.end(`mock provider error: ${error instanceof Error ? error.message : String(error)}\n`);
