@@ -214,7 +214,11 @@ export function createFleet(options: FleetOptions): Fleet {
       snapshot: isStoredSnapshot(stored) ? loadSnapshot(provider, kind, id, stored) : undefined,
       handle,
     };
-    if (state === 'failed') info.error = new FleetJobError(job.failedReason ?? 'failed');
+    if (state === 'failed') {
+      // The job may have failed between reading it and reading its state: its reason is in Redis by now.
+      const reason = job.failedReason || (await queue.getJob(job.id ?? '').catch(() => undefined))?.failedReason;
+      info.error = new FleetJobError(reason || 'failed');
+    }
     return info;
   };
 
