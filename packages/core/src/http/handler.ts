@@ -233,7 +233,7 @@ async function serve(request: Request, served: Served): Promise<Response> {
  *
  * @example
  * const handler = createJobStatusHandler({
- *   sources: { runflow: { batch: runflowBatch(createRunflowClient({ apiKey: process.env.RUNFLOW_API_KEY! })) } },
+ *   sources: { runflow: { batch: runflowBatch(createRunflowClient({ apiKey: process.env.RUNFLOW_API_TOKEN! })) } },
  *   authorize: async (request, ref) => (await getUser(request))?.canSee(ref.id) ?? false,
  *   basePath: '/api/batchwatch',
  * });
