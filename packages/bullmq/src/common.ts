@@ -1,5 +1,5 @@
 import { ValidationError } from '@batchwatch/core';
-import type { ConnectionOptions, Queue, QueueOptions } from 'bullmq';
+import type { ConnectionOptions, QueueOptions } from 'bullmq';
 import { DEFAULT_PREFIX, type FleetConnection } from './keys.js';
 import { positive } from './limits.js';
 
@@ -47,27 +47,4 @@ export function queueOptions(options: {
   }
   const base = { connection, prefix };
   return { base, queue: { ...base, streams: { events: { maxLen: eventsMaxLength } } } };
-}
-
-/** @internal The commands of BullMQ's own Redis connection that a fleet sends itself. */
-export interface RedisCommands {
-  get(key: string): Promise<string | null>;
-  pttl(key: string): Promise<number>;
-  xrevrange(key: string, end: string, start: string, count: 'COUNT', n: number): Promise<[string, string[]][]>;
-}
-
-/** @internal The Redis connection a BullMQ queue uses, or `undefined` when it has none (yet). */
-export async function redisOf(queue: Queue): Promise<RedisCommands | undefined> {
-  const backend = queue.getBackend() as unknown as { client?: Promise<RedisCommands> };
-  return backend.client ? await backend.client : undefined;
-}
-
-/**
- * @internal Moves a delayed job to waiting, so a worker polls it now: a no-op for a job that is not
- * there or not delayed. A failed read of the job's state rejects; a failed promotion (the job moved
- * meanwhile) does not.
- */
-export async function promoteIfDelayed(queue: Queue, jobId: string): Promise<void> {
-  const job = await queue.getJob(jobId).catch(() => undefined);
-  if (job && (await job.isDelayed())) await job.promote().catch(() => {});
 }

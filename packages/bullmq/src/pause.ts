@@ -1,5 +1,5 @@
 import type { Job, Queue } from 'bullmq';
-import { redisOf } from './common.js';
+import { redisOf } from './queue-tools.js';
 
 // How long a job may have waited in this worker after BullMQ admitted it before we check again that
 // no other worker's 429 paused the provider in the meantime.

@@ -8,9 +8,10 @@ import {
 } from '@batchwatch/core';
 import { pollOnce } from '@batchwatch/core/handles';
 import { DelayedError, type Job, type Queue, UnrecoverableError, type Worker } from 'bullmq';
-import { CANCEL_JOB, cancelTarget, promoteIfDelayed, WATCH_JOB } from './common.js';
+import { CANCEL_JOB, cancelTarget, WATCH_JOB } from './common.js';
 import { parseFleetJobId } from './keys.js';
 import { ProviderPause } from './pause.js';
+import { promoteIfDelayed } from './queue-tools.js';
 import {
   type FleetJobData,
   isStoredSnapshot,
@@ -70,8 +71,7 @@ export class ProviderSteps {
 
   async #watch(job: Job, token: string | undefined, worker: Worker): Promise<StoredSnapshot | null> {
     const watch = this.#readWatchJob(job);
-    const paused = await this.#pause.pausedFor(job);
-    if (paused > 0) return delay(job, token, worker, Date.now() + paused);
+    await this.#delayWhilePaused(job, token, worker);
     const result = await this.#poll(watch);
     if (result.error instanceof RateLimitError) {
       await this.#pause.pause(result.error.retryAfterMs ?? result.delayMs ?? 1000);
@@ -82,6 +82,12 @@ export class ProviderSteps {
     const next: FleetJobData = { handle: packHandle(result.handle) };
     if (watch.data.options) next.options = watch.data.options;
     return delay(job, token, worker, result.handle.nextPollAt, next);
+  }
+
+  // A job that BullMQ handed out while a 429 paused the provider goes back to delayed until the pause ends.
+  async #delayWhilePaused(job: Job, token: string | undefined, worker: Worker): Promise<void> {
+    const paused = await this.#pause.pausedFor(job);
+    if (paused > 0) await delay(job, token, worker, Date.now() + paused);
   }
 
   // Which provider job this is and what it holds; fails the job (fatal) when it is not a watch of ours.
@@ -124,8 +130,7 @@ export class ProviderSteps {
 
   async #cancel(job: Job, token: string | undefined, worker: Worker): Promise<StoredSnapshot | null> {
     const { target, id, source } = this.#readCancelJob(job);
-    const paused = await this.#pause.pausedFor(job);
-    if (paused > 0) return delay(job, token, worker, Date.now() + paused);
+    await this.#delayWhilePaused(job, token, worker);
     const answer = await this.#sendCancel(source, id);
     // Poll the job soon, so watchers see the cancellation without waiting for its backoff.
     await promoteIfDelayed(this.ctx.queue, target);
