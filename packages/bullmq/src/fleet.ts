@@ -8,22 +8,16 @@ import {
   ValidationError,
 } from '@batchwatch/core';
 import { createJobHandle } from '@batchwatch/core/handles';
-import { createJobScheduler } from '@batchwatch/core/scheduler';
-import { type Job, Queue, QueueEvents } from 'bullmq';
-import { CANCEL_JOB, cancelJobId, queueOptions, type SharedOptions, WATCH_JOB } from './common.js';
-import { connectionOptions, fleetJobId, fleetQueueName } from './keys.js';
+import { queueOptions, type SharedOptions } from './common.js';
+import { Followers, failedView } from './followers.js';
+import { readJobInfo } from './job-info.js';
+import { cancelJob, watchJob } from './jobs.js';
+import { connectionOptions } from './keys.js';
 import { positive } from './limits.js';
-import {
-  type FleetJobData,
-  type FleetJobOptions,
-  isStoredSnapshot,
-  loadSnapshot,
-  packHandle,
-  snapshotKey,
-  unpackHandle,
-} from './snapshot.js';
-import { indexSources, printable } from './sources.js';
-import { FleetJobError, FleetView, type FleetViewOptions, type FollowerLink } from './watch.js';
+import { promoteIfDelayed } from './queue-tools.js';
+import { FleetQueues } from './queues.js';
+import { findSource, indexSources } from './sources.js';
+import { FleetJobError, type FleetViewOptions } from './watch.js';
 
 /** Options of {@link createFleet}. */
 export interface FleetOptions extends SharedOptions {
@@ -104,11 +98,6 @@ export interface Fleet {
   close(): Promise<void>;
 }
 
-interface ProviderSide {
-  queue: Queue;
-  events?: Promise<QueueEvents>;
-}
-
 /**
  * Creates a fleet client: add jobs for fleet workers (`createFleetWorker`) to poll, and follow them
  * from any process. It sends no provider request itself. Throws `ValidationError` for bad options.
@@ -118,6 +107,75 @@ interface ProviderSide {
  * const final = await fleet.watch('runflow', 'batch', batchId).done;
  */
 export function createFleet(options: FleetOptions): Fleet {
+  const { sources, byProvider, shared, keepFinishedSeconds, recheckMs, onError } = readFleetOptions(options);
+  let closed = false;
+  const checkOpen = () => {
+    if (closed) throw new AbortError('the fleet is closed');
+  };
+  const sourceOf = (provider: string, kind: string) => findSource(byProvider, provider, kind);
+  const followers: Followers = new Followers({
+    recheckMs,
+    onError,
+    listen: (provider) => queues.events(provider),
+    read: (ref) => readJobInfo(queues.queue(ref.provider), ref.provider, ref.kind, ref.id),
+    add: (ref, addOptions) => add(ref.provider, ref.kind, ref.id, addOptions),
+    cancel: (ref) => fleet.cancel(ref.provider, ref.kind, ref.id),
+    promote: (provider, jobId) => void promoteIfDelayed(queues.queue(provider), jobId).catch(() => {}),
+  });
+  const queues: FleetQueues = new FleetQueues(shared, onError, followers);
+
+  const add = async (provider: string, kind: string, id: string, addOptions: FleetAddOptions = {}) => {
+    checkOpen();
+    const job = watchJob(sourceOf(provider, kind), id, addOptions, keepFinishedSeconds);
+    await queues.queue(provider).add(job.name, job.data as never, job.opts);
+    return job.opts.jobId;
+  };
+
+  const fleet: Fleet = {
+    sources: [...sources],
+    add,
+    async cancel(provider, kind, id) {
+      checkOpen();
+      sourceOf(provider, kind).validateId?.(id);
+      const jobId = await add(provider, kind, id);
+      const events = await queues.events(provider);
+      const job = cancelJob(jobId);
+      const added = await queues.queue(provider).add(job.name, job.data as never, job.opts);
+      try {
+        await added.waitUntilFinished(events);
+      } catch (error) {
+        throw new FleetJobError(String((error as Error).message));
+      }
+    },
+    get: async (provider, kind, id) => {
+      sourceOf(provider, kind);
+      return readJobInfo(queues.queue(provider), provider, kind, id);
+    },
+    watch(provider, kind, id, watchOptions = {}) {
+      const [viewOptions, addOptions] = splitWatchOptions(watchOptions);
+      let handle: JobHandle;
+      try {
+        checkOpen();
+        handle = createJobHandle(sourceOf(provider, kind), id, { timeoutMs: addOptions.timeoutMs });
+      } catch (error) {
+        return failedView({ provider, kind, id }, viewOptions, error);
+      }
+      return followers.watch({ provider, kind, id }, handle, viewOptions, addOptions);
+    },
+    async waitUntilReady() {
+      await queues.waitUntilReady(byProvider.keys());
+    },
+    async close() {
+      closed = true;
+      followers.abortAll();
+      await queues.close();
+    },
+  };
+  return fleet;
+}
+
+// Checks the options (throws `ValidationError`) and fills in the defaults.
+function readFleetOptions(options: FleetOptions) {
   if (options === null || typeof options !== 'object') {
     throw new ValidationError('options', 'an object with connection and sources');
   }
@@ -128,358 +186,16 @@ export function createFleet(options: FleetOptions): Fleet {
   positive(keepFinishedSeconds, 'keepFinishedSeconds');
   positive(recheckMs, 'recheckMs');
   const shared = queueOptions({ connection: redis, prefix, eventsMaxLength });
-  const sides = new Map<string, ProviderSide>();
-  const followers = new Map<string, Follower>();
-  let closed = false;
-
-  const sourceOf = (provider: string, kind: string): JobSource<unknown> => {
-    const kinds = byProvider.get(provider);
-    if (!kinds) {
-      throw new ValidationError('provider', `one of ${[...byProvider.keys()].join(', ')}`, {
-        received: JSON.stringify(printable(String(provider), 60)),
-      });
-    }
-    const source = kinds.get(kind);
-    if (!source) {
-      throw new ValidationError('kind', `one of ${[...kinds.keys()].join(', ')} for ${provider}`, {
-        received: JSON.stringify(printable(String(kind), 60)),
-      });
-    }
-    return source;
-  };
-
-  const side = (provider: string): ProviderSide => {
-    let s = sides.get(provider);
-    if (!s) {
-      const queue = new Queue(fleetQueueName(provider), shared.queue);
-      queue.on('error', onError);
-      s = { queue };
-      sides.set(provider, s);
-    }
-    return s;
-  };
-
-  const keep = { age: Math.ceil(keepFinishedSeconds) };
-
-  const add = async (provider: string, kind: string, id: string, addOptions: FleetAddOptions = {}) => {
-    if (closed) throw new AbortError('the fleet is closed');
-    const source = sourceOf(provider, kind);
-    if (typeof id !== 'string' || id === '') throw new ValidationError('id', 'a non-empty string');
-    const { timeoutMs, includeRaw, ...pollOptions } = addOptions;
-    if (includeRaw !== undefined && typeof includeRaw !== 'boolean') {
-      throw new ValidationError('includeRaw', 'a boolean', { received: String(includeRaw) });
-    }
-    // createJobHandle checks the id and timeoutMs; core's scheduler checks every other poll option.
-    const handle = createJobHandle(source, id, { timeoutMs });
-    const stored: FleetJobOptions = pollOptions;
-    checkPollOptions(pollOptions);
-    if (includeRaw !== undefined) stored.includeRaw = includeRaw;
-    const jobId = fleetJobId(provider, kind, id);
-    const data: FleetJobData = { handle: packHandle(handle) };
-    if (Object.keys(stored).length > 0) data.options = stored;
-    await side(provider).queue.add(WATCH_JOB, data as never, {
-      jobId,
-      // Steps never spend attempts; these retry a step that failed on a Redis error.
-      attempts: 3,
-      removeOnComplete: keep,
-      removeOnFail: keep,
-    });
-    return jobId;
-  };
-
-  const read = async (provider: string, kind: string, id: string): Promise<FleetJobInfo | undefined> => {
-    const { queue } = side(provider);
-    let job: Job | undefined;
-    try {
-      job = await queue.getJob(fleetJobId(provider, kind, id));
-    } catch (error) {
-      // The job's data is not JSON: a worker fails it; until then say so.
-      return {
-        state: 'unknown',
-        snapshot: undefined,
-        handle: undefined,
-        error: new FleetJobError(`InvalidHandleError: ${printable(String((error as Error).message), 120)}`),
-      };
-    }
-    if (!job) return undefined;
-    const state = await job.getState();
-    const data = job.data as FleetJobData | null;
-    const handle =
-      data && typeof data === 'object' && data.handle
-        ? (unpackHandle({ provider, kind, id }, data.handle) as JobHandle)
-        : undefined;
-    const stored: unknown = state === 'completed' ? job.returnvalue : job.progress;
-    const info: FleetJobInfo = {
-      state,
-      snapshot: isStoredSnapshot(stored) ? loadSnapshot(provider, kind, id, stored) : undefined,
-      handle,
-    };
-    if (state === 'failed') {
-      // The job may have failed between reading it and reading its state: its reason is in Redis by now.
-      const reason = job.failedReason || (await queue.getJob(job.id ?? '').catch(() => undefined))?.failedReason;
-      info.error = new FleetJobError(reason || 'failed');
-    }
-    return info;
-  };
-
-  const events = (provider: string): Promise<QueueEvents> => {
-    const s = side(provider);
-    s.events ??= (async () => {
-      // Start reading the events stream where it ends now, and only then read job states: nothing
-      // that happens after the state read is missed (QueueEvents alone starts at `$`, whenever its
-      // first read runs).
-      const backend = s.queue.getBackend() as unknown as { client?: Promise<StreamClient> };
-      let lastEventId = '$';
-      if (backend.client) {
-        const client = await backend.client;
-        const last = await client.xrevrange(s.queue.toKey('events'), '+', '-', 'COUNT', 1);
-        lastEventId = last[0]?.[0] ?? '0-0';
-      }
-      const qe = new QueueEvents(fleetQueueName(provider), { ...shared.base, lastEventId, autorun: true });
-      qe.on('error', onError);
-      qe.on('progress', ({ jobId, data }) => followers.get(jobId)?.progress(data));
-      qe.on('completed', ({ jobId, returnvalue }) => followers.get(jobId)?.completed(returnvalue));
-      qe.on('failed', ({ jobId, failedReason }) => followers.get(jobId)?.failed(failedReason));
-      await qe.waitUntilReady();
-      return qe;
-    })();
-    // A failed start (Redis down) is not kept: the next watch tries again.
-    s.events.catch(() => {
-      if (sides.get(provider) === s) s.events = undefined;
-    });
-    return s.events;
-  };
-
-  class Follower implements FollowerLink {
-    readonly views = new Set<FleetView>();
-    /** The last snapshot delivered, for watchers that join later. */
-    current: JobSnapshot<unknown> | undefined;
-    #handle: JobHandle | undefined;
-    #last: string | undefined;
-    #timer: ReturnType<typeof setTimeout> | undefined;
-    #ended = false;
-
-    constructor(
-      readonly jobId: string,
-      readonly provider: string,
-      readonly kind: string,
-      readonly id: string,
-      handle: JobHandle,
-    ) {
-      this.#handle = handle;
-    }
-
-    handle(): JobHandle {
-      return this.#handle as JobHandle;
-    }
-
-    cancel(): Promise<void> {
-      return fleet.cancel(this.provider, this.kind, this.id);
-    }
-
-    promote(): void {
-      void side(this.provider)
-        .queue.getJob(this.jobId)
-        .then(async (job) => {
-          if (job && (await job.isDelayed())) await job.promote();
-        })
-        .catch(() => {});
-    }
-
-    detach(view: FleetView): void {
-      this.views.delete(view);
-      if (this.views.size === 0) this.#close();
-    }
-
-    progress(data: unknown): void {
-      if (this.#ended || !isStoredSnapshot(data)) return;
-      const snapshot = loadSnapshot(this.provider, this.kind, this.id, data);
-      // The terminal snapshot comes with `completed` only.
-      if (!snapshot.isTerminal) this.#deliver(snapshot);
-    }
-
-    completed(value: unknown): void {
-      if (this.#ended) return;
-      if (!isStoredSnapshot(value)) {
-        // Not a watch's final snapshot (garbage, or an older format): read the state instead.
-        void this.recheck();
-        return;
-      }
-      const snapshot = loadSnapshot(this.provider, this.kind, this.id, value);
-      this.#end((view) => view.complete(snapshot));
-    }
-
-    failed(reason: string): void {
-      if (this.#ended) return;
-      const error = new FleetJobError(reason);
-      this.#end((view) => view.fail(error));
-    }
-
-    #deliver(snapshot: JobSnapshot<unknown>): void {
-      const key = snapshotKey(snapshot);
-      if (key === this.#last) return;
-      this.#last = key;
-      this.current = snapshot;
-      for (const view of [...this.views]) view.deliver(snapshot);
-    }
-
-    #end(apply: (view: FleetView) => void): void {
-      this.#ended = true;
-      for (const view of [...this.views]) apply(view);
-      this.#close();
-    }
-
-    #close(): void {
-      this.#ended = true;
-      clearTimeout(this.#timer);
-      if (followers.get(this.jobId) === this) followers.delete(this.jobId);
-    }
-
-    async recheck(): Promise<void> {
-      clearTimeout(this.#timer);
-      if (this.#ended) return;
-      try {
-        const info = await read(this.provider, this.kind, this.id);
-        if (this.#ended) return;
-        if (info?.handle) this.#handle = info.handle;
-        if (info?.state === 'completed' && info.snapshot) {
-          const snapshot = info.snapshot;
-          return this.#end((view) => view.complete(snapshot));
-        }
-        if (info?.state === 'failed' && info.error) {
-          const error = info.error;
-          return this.#end((view) => view.fail(error));
-        }
-        if (info?.snapshot && !info.snapshot.isTerminal) this.#deliver(info.snapshot);
-        // Removed (kept time over, or by hand) while watched: add it again, so the watch goes on.
-        if (!info) await add(this.provider, this.kind, this.id);
-      } catch (error) {
-        onError(error);
-      }
-      if (!this.#ended) {
-        this.#timer = setTimeout(() => void this.recheck(), recheckMs);
-      }
-    }
-
-    abortAll(): void {
-      this.#end((view) => view.fail(new AbortError('the fleet was closed')));
-    }
-  }
-
-  const fleet: Fleet = {
-    sources: [...sources],
-    add,
-    async cancel(provider, kind, id) {
-      if (closed) throw new AbortError('the fleet is closed');
-      const source = sourceOf(provider, kind);
-      source.validateId?.(id);
-      const jobId = await add(provider, kind, id);
-      const { queue } = side(provider);
-      const qe = await events(provider);
-      const cancelId = cancelJobId(jobId);
-      const job = await queue.add(CANCEL_JOB, null as never, {
-        jobId: cancelId,
-        attempts: 5,
-        backoff: { type: 'exponential', delay: 1000 },
-        // Kept a minute, so a waiter that hears of it late still reads how it ended; a second
-        // cancel within that minute is the same request.
-        removeOnComplete: { age: 60 },
-        removeOnFail: { age: 60 },
-      });
-      try {
-        await job.waitUntilFinished(qe);
-      } catch (error) {
-        throw new FleetJobError(String((error as Error).message));
-      }
-    },
-    get: async (provider, kind, id) => {
-      sourceOf(provider, kind);
-      return read(provider, kind, id);
-    },
-    watch(provider, kind, id, watchOptions = {}) {
-      const { signal, onSnapshot, resolveOnUnsuccessful, failOnPartial, ...addOptions } = watchOptions;
-      const viewOptions: FleetViewOptions = {};
-      if (signal) viewOptions.signal = signal;
-      if (onSnapshot) viewOptions.onSnapshot = onSnapshot;
-      if (resolveOnUnsuccessful !== undefined) viewOptions.resolveOnUnsuccessful = resolveOnUnsuccessful;
-      if (failOnPartial !== undefined) viewOptions.failOnPartial = failOnPartial;
-      let source: JobSource<unknown>;
-      let handle: JobHandle;
-      try {
-        if (closed) throw new AbortError('the fleet is closed');
-        source = sourceOf(provider, kind);
-        handle = createJobHandle(source, id, { timeoutMs: addOptions.timeoutMs });
-      } catch (error) {
-        const dead = new FleetView(deadLink(provider, kind, id), viewOptions);
-        dead.fail(error);
-        return dead;
-      }
-      const jobId = fleetJobId(provider, kind, id);
-      let follower = followers.get(jobId);
-      const isNew = !follower;
-      if (!follower) {
-        follower = new Follower(jobId, provider, kind, id, handle);
-        followers.set(jobId, follower);
-      }
-      const view = new FleetView(follower, viewOptions);
-      if (follower.current) view.seed(follower.current);
-      follower.views.add(view);
-      if (isNew) {
-        const f = follower;
-        void (async () => {
-          try {
-            await events(provider);
-            await add(provider, kind, id, addOptions);
-            await f.recheck();
-          } catch (error) {
-            for (const v of [...f.views]) v.fail(error);
-          }
-        })();
-      }
-      return view;
-    },
-    async waitUntilReady() {
-      await Promise.all([...byProvider.keys()].map((p) => side(p).queue.waitUntilReady()));
-    },
-    async close() {
-      closed = true;
-      for (const follower of [...followers.values()]) follower.abortAll();
-      await Promise.all(
-        [...sides.values()].map(async (s) => {
-          const qe = await s.events?.catch(() => undefined);
-          await qe?.close();
-          await s.queue.close();
-        }),
-      );
-    },
-  };
-  return fleet;
+  return { sources, byProvider, shared, keepFinishedSeconds, recheckMs, onError };
 }
 
-// Poll options are checked by core (a scheduler built with them throws `ValidationError` naming the
-// bad one); the same options come again and again, so each distinct set is checked once.
-const checked = new Set<string>();
-function checkPollOptions(options: PollOptions): void {
-  if (Object.keys(options).length === 0) return;
-  const key = JSON.stringify(options);
-  if (checked.has(key)) return;
-  void createJobScheduler(options).close();
-  if (checked.size > 100) checked.clear();
-  checked.add(key);
-}
-
-function deadLink(provider: string, kind: string, id: string): FollowerLink {
-  return {
-    provider,
-    kind,
-    id,
-    handle: () => ({ v: 1, provider, kind, id, nextPollAt: 0, attempt: 0, startedAt: 0, deadline: null }),
-    cancel: async () => {},
-    promote: () => {},
-    detach: () => {},
-  };
-}
-
-interface StreamClient {
-  xrevrange(key: string, end: string, start: string, count: 'COUNT', n: number): Promise<[string, string[]][]>;
+// The options of `fleet.watch` that shape this watcher, and those that add the job.
+function splitWatchOptions(options: FleetWatchOptions): [FleetViewOptions, FleetAddOptions] {
+  const { signal, onSnapshot, resolveOnUnsuccessful, failOnPartial, ...addOptions } = options;
+  const viewOptions: FleetViewOptions = {};
+  if (signal) viewOptions.signal = signal;
+  if (onSnapshot) viewOptions.onSnapshot = onSnapshot;
+  if (resolveOnUnsuccessful !== undefined) viewOptions.resolveOnUnsuccessful = resolveOnUnsuccessful;
+  if (failOnPartial !== undefined) viewOptions.failOnPartial = failOnPartial;
+  return [viewOptions, addOptions];
 }

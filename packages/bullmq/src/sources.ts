@@ -31,6 +31,27 @@ export function indexSources(sources: readonly JobSource<unknown>[]): Map<string
   return byProvider;
 }
 
+/** @internal The source of a provider and kind; throws `ValidationError` naming the one that is not there. */
+export function findSource(
+  byProvider: ReadonlyMap<string, ReadonlyMap<string, JobSource<unknown>>>,
+  provider: string,
+  kind: string,
+): JobSource<unknown> {
+  const kinds = byProvider.get(provider);
+  if (!kinds) {
+    throw new ValidationError('provider', `one of ${[...byProvider.keys()].join(', ')}`, {
+      received: JSON.stringify(printable(String(provider), 60)),
+    });
+  }
+  const source = kinds.get(kind);
+  if (!source) {
+    throw new ValidationError('kind', `one of ${[...kinds.keys()].join(', ')} for ${provider}`, {
+      received: JSON.stringify(printable(String(kind), 60)),
+    });
+  }
+  return source;
+}
+
 /** @internal How many requests one poll of this provider costs at most (`requestsPerPoll`, default 1). */
 export function requestsPerPoll(kinds: ReadonlyMap<string, JobSource<unknown>>): number {
   let most = 1;
