@@ -141,6 +141,14 @@ interface Manifest {
   files: Record<string, string>;
 }
 
+function sameJson(a: string, b: string): boolean {
+  try {
+    return JSON.stringify(JSON.parse(a)) === JSON.stringify(JSON.parse(b));
+  } catch {
+    return false;
+  }
+}
+
 function readManifest(out: string): Manifest | undefined {
   const path = join(out, MANIFEST);
   if (!existsSync(path)) return undefined;
@@ -276,14 +284,16 @@ export async function generate(options: GenerateOptions): Promise<GenerateResult
   for (const p of planned) {
     const path = join(out, p.name);
     const current = existsSync(path) ? readFileSync(path, 'utf8') : undefined;
+    // The manifest is compared as JSON, so a formatter may lay it out its own way.
+    const same = current !== undefined && (p.role === 'manifest' ? sameJson(current, p.text) : current === p.text);
     let state: FileState;
     if (p.role === 'starting-point') {
       state = current !== undefined ? 'kept' : options.check ? 'missing' : 'written';
     } else if (options.check) {
-      state = current === undefined ? 'missing' : current === p.text ? 'up-to-date' : 'out-of-date';
+      state = current === undefined ? 'missing' : same ? 'up-to-date' : 'out-of-date';
       if (state !== 'up-to-date') drift = true;
     } else {
-      state = current === p.text ? 'unchanged' : 'written';
+      state = same ? 'unchanged' : 'written';
     }
     if (state === 'written') writeFileSync(path, p.text);
     files.push({ path: slash(relative(cwd, path)), role: p.role, state });

@@ -269,3 +269,18 @@ describe('generate: bad input is named and writes nothing', () => {
     );
   });
 });
+
+describe('generate: the manifest', () => {
+  it('should compare it as JSON, so a formatter may lay it out its own way', async () => {
+    const { dir } = workspace('manifest');
+    await generate({ spec: 'acme.yaml', out: 'acme', jobs: [JOB], cwd: dir });
+    const path = join(dir, 'acme', MANIFEST);
+    const compact = JSON.stringify(JSON.parse(readFileSync(path, 'utf8')));
+    writeFileSync(path, compact);
+    const check = await generate({ spec: 'acme.yaml', out: 'acme', jobs: [JOB], cwd: dir, check: true });
+    expect(check.drift).toBe(false);
+    const again = await generate({ spec: 'acme.yaml', out: 'acme', jobs: [JOB], cwd: dir });
+    expect(again.files.find((f) => f.role === 'manifest')?.state).toBe('unchanged');
+    expect(readFileSync(path, 'utf8')).toBe(compact);
+  });
+});
