@@ -28,7 +28,7 @@ import { alnum, seededRandom } from './random.js';
 import type { JobEnd } from './script.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: any client, raw body, item and options: the mock reads the description's data only
-type AnyKind = JobKind<any, any, any, any>;
+type AnyKind = JobKind<any, any, any, any> | JobKind<any, any, never, any>;
 
 /**
  * The spec operations of a job kind besides its status read, as `"<METHOD> <path>"`: what
@@ -255,7 +255,7 @@ class DescribedKind {
       cancelledAt: end === 'cancelled' ? 0 : undefined,
     };
     try {
-      return statusFromKind(this.kind, this.body({ id: 'probe', meta: {} }, view, raw)) === end;
+      return statusFromKind(this.kind as JobKind<unknown, unknown>, this.body({ id: 'probe', meta: {} }, view, raw)) === end;
     } catch {
       return false;
     }
