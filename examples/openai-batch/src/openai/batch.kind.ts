@@ -1,6 +1,16 @@
 // The openai batch job kind: how batchwatch reads one batch. Written once by
 // `batchwatch generate` as a starting point; it is yours now: later runs never overwrite it (delete it
 // to get a fresh one). The 3 TODOs below fail typecheck until you choose.
+//
+// This example chose (see the README's "Statuses"):
+// - `finalizing` is `running`: every request has run and OpenAI is writing the output and error files;
+//   nothing can be downloaded yet, so it is not an end.
+// - `cancelling` is `running`: a cancel was asked for; OpenAI stops within about 10 minutes and then
+//   says `cancelled`.
+// - `expired` is `failed`, with the failure code `expired`: the batch did not finish in its 24 h
+//   completion window. Requests that did finish have results in the output file, but the batch did
+//   not do its job, so it is not a success; `failure.message` says how many requests were left.
+// - `completed` with failed requests is `partially_succeeded` (`failed` when none succeeded), like Check.
 import type { JobSource } from '@batchwatch/core';
 import { createJobSource, type JobKind, type StatusTable } from '@batchwatch/core/client-kit';
 import {
@@ -22,12 +32,14 @@ export const openaiBatchStatusTable: StatusTable<KnownOpenaiBatchStatus> = {
   validating: 'queued',
   failed: 'failed',
   in_progress: 'running',
-  finalizing: 'TODO: choose queued, running, succeeded, partially_succeeded, failed or cancelled',
+  finalizing: 'running',
   completed: 'succeeded',
-  expired: 'TODO: choose queued, running, succeeded, partially_succeeded, failed or cancelled',
-  cancelling: 'TODO: choose queued, running, succeeded, partially_succeeded, failed or cancelled',
+  expired: 'failed',
+  cancelling: 'running',
   cancelled: 'cancelled',
 };
+
+const count = (n: number | undefined) => (typeof n === 'number' && Number.isFinite(n) ? n : 0);
 
 /** openai batch jobs: `GET /batches/{batch_id}`; cancel: `POST /batches/{batch_id}/cancel`. */
 export const openaiBatchKind: JobKind<OpenaiClient, OpenaiBatch> = {
@@ -39,19 +51,47 @@ export const openaiBatchKind: JobKind<OpenaiClient, OpenaiBatch> = {
   parseError: parseOpenaiError,
   read: ({ client, signal, call }, id) =>
     call(client.GET('/batches/{batch_id}', { params: { path: { batch_id: id } }, signal })),
-  status: { field: 'status', table: openaiBatchStatusTable },
-  // Guessed from the field names: `request_counts.completed` is taken to count the items that
-  // succeeded, so the ones that ended are it plus `request_counts.failed`. Check it against the API's
-  // docs.
+  status: {
+    field: 'status',
+    table: openaiBatchStatusTable,
+    // A batch `completed` with failed requests: some results are in the error file.
+    refine(status, batch) {
+      const failed = count(batch.request_counts?.failed);
+      if (status !== 'succeeded' || failed === 0) return status;
+      return count(batch.request_counts?.completed) > 0 ? 'partially_succeeded' : 'failed';
+    },
+  },
+  // `request_counts.completed` counts the requests that succeeded (OpenAI's docs), so the ones that
+  // ended are it plus `request_counts.failed`.
   progress: {
     completed: ['request_counts.completed', 'request_counts.failed'],
     failed: 'request_counts.failed',
     total: 'request_counts.total',
   },
-  // Not read as timestamps: created_at, in_progress_at, completed_at (not strings; snapshots carry ISO
-  // 8601 strings).
-  failure: (_raw, status, rawStatus) =>
-    status === 'failed' ? { code: rawStatus, message: `the batch ended ${rawStatus}` } : undefined,
+  // Not read as timestamps: created_at, in_progress_at, completed_at are Unix seconds, and snapshots
+  // carry ISO 8601 strings; `snapshot.raw` has them.
+  failure(batch, status, rawStatus) {
+    const { completed = 0, failed = 0, total = 0 } = batch.request_counts ?? {};
+    if (rawStatus === 'expired') {
+      return {
+        code: 'expired',
+        message: `the batch expired after its ${batch.completion_window} window with ${total - completed - failed} of ${total} requests not run`,
+      };
+    }
+    if (rawStatus === 'failed') {
+      // OpenAI fails a batch before it runs, when its input file does not validate: `errors` says why.
+      const first = batch.errors?.data?.[0];
+      return {
+        code: first?.code ?? 'failed',
+        message: first?.message ?? 'the batch failed before it ran (its input file did not validate)',
+      };
+    }
+    // `completed` with failed requests (partially_succeeded, or failed when none succeeded).
+    if (status === 'failed' || status === 'partially_succeeded') {
+      return { code: 'request_failures', message: `${failed} of ${total} requests failed (see error_file_id)` };
+    }
+    return undefined;
+  },
   cancel: ({ client, signal, call }, id) =>
     call(client.POST('/batches/{batch_id}/cancel', { params: { path: { batch_id: id } }, signal })),
 };
