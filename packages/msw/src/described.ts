@@ -255,7 +255,9 @@ class DescribedKind {
       cancelledAt: end === 'cancelled' ? 0 : undefined,
     };
     try {
-      return statusFromKind(this.kind as JobKind<unknown, unknown>, this.body({ id: 'probe', meta: {} }, view, raw)) === end;
+      return (
+        statusFromKind(this.kind as JobKind<unknown, unknown>, this.body({ id: 'probe', meta: {} }, view, raw)) === end
+      );
     } catch {
       return false;
     }
