@@ -52,6 +52,7 @@ entries.push({
     out: 'src/openai',
     provider: 'openai',
     jobs: ['GET /v1/batches/{batch_id}'],
+    mock: true,
     cwd: resolve(root, 'examples/openai-batch'),
   },
 });

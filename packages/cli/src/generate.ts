@@ -19,6 +19,7 @@ Options:
                             '<kind>=GET ...' names the kind (repeatable)
   --provider <name>         the provider name, e.g. openai (default: the --out folder's name)
   --status-field <field>    the status field, when the response has no obvious one (dotted: data.status)
+  --mock                    also write <provider>.mock.ts: the jobs' mock for tests (@batchwatch/msw)
   --types-only              only the types and parameter rules, for a client written by hand
   --check                   write nothing; exit 1 when a generated file differs from the spec's
   -h, --help                show this help
@@ -48,6 +49,7 @@ const parse = (args: readonly string[]) =>
       provider: { type: 'string' },
       'status-field': { type: 'string' },
       'types-only': { type: 'boolean', default: false },
+      mock: { type: 'boolean', default: false },
       check: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -101,6 +103,7 @@ export async function runGenerate(argv: readonly string[], io: CliIo, cwd = proc
       ...(values.provider === undefined ? {} : { provider: values.provider }),
       ...(values['status-field'] === undefined ? {} : { statusField: values['status-field'] }),
       emit: values['types-only'] ? 'types' : 'client',
+      mock: values.mock,
       check: values.check,
       cwd,
     });

@@ -4,7 +4,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSy
 import { basename, join, relative, resolve, sep } from 'node:path';
 import { type PlannedJob, planJob } from './jobs.js';
 import { paramsFor } from './params.js';
-import { clientFor, jobNames, kindFor, namesOf } from './render.js';
+import { clientFor, jobNames, kindFor, mockFor, namesOf } from './render.js';
 import { CodegenError, loadSpec, operation, printable, type SpecOperation } from './spec.js';
 import { typesFor } from './types.js';
 
@@ -28,6 +28,11 @@ export interface GenerateOptions {
   provider?: string;
   /** The status field of every `--job` response whose status field is not obvious (`--status-field`, dotted). */
   statusField?: string;
+  /**
+   * Also write `<provider>.mock.ts` (`--mock`): the jobs' mock provider for tests, from
+   * `@batchwatch/msw`'s `defineMockProvider`, written once like the job kinds. Defaults to `false`.
+   */
+  mock?: boolean;
   /**
    * What to write: `'client'` (types, parameter rules, the client with its error parser, and a job
    * kind per `--job`) or `'types'` (types and parameter rules only, for a client written by hand,
@@ -197,6 +202,9 @@ function validate(options: GenerateOptions): void {
   if (emit === 'types' && (options.jobs?.length ?? 0) > 0) {
     throw new CodegenError("--job needs the client output: jobs are not generated with emit 'types'");
   }
+  if (options.mock && (options.jobs?.length ?? 0) === 0) {
+    throw new CodegenError("--mock needs at least one --job: the mock serves the jobs' kinds");
+  }
 }
 
 /**
@@ -261,6 +269,9 @@ export async function generate(options: GenerateOptions): Promise<GenerateResult
         text: kindFor(names, job, reads[i] as SpecOperation),
       });
     });
+    if (options.mock) {
+      planned.push({ name: `${provider}.mock.ts`, role: 'starting-point', text: mockFor(names, jobs) });
+    }
   }
   const manifest = {
     generator: GENERATOR,

@@ -2,6 +2,7 @@
 // documented values (each mapped by name where it is obvious), the counts, the failure and cancel.
 import {
   CodegenError,
+  deref,
   enumValues,
   fieldSchema,
   type Json,
@@ -298,6 +299,8 @@ export interface PlannedJob {
   readonly path: string;
   /** The id path parameter. */
   readonly idParam: string;
+  /** The id parameter's `pattern` in the spec, when it has one. */
+  readonly idPattern: string | undefined;
   /** The 2xx status code of the response the raw type is. */
   readonly responseStatus: string;
   /** Its JSON content type, e.g. `application/json`. */
@@ -355,6 +358,8 @@ export function planJob(spec: Json, given: string, statusField?: string): Planne
     );
   }
   const { status: responseStatus, contentType: responseType, schema } = responseOf(spec, name);
+  const idSchema = deref(spec, pathParams.find((p) => p.name === ids[0])?.schema);
+  const idPattern = typeof idSchema?.pattern === 'string' ? idSchema.pattern : undefined;
   const top = properties(spec, schema).map(([n]) => n);
   let field = statusField;
   if (field !== undefined) {
@@ -387,6 +392,7 @@ export function planJob(spec: Json, given: string, statusField?: string): Planne
     method: found.method,
     path: found.path,
     idParam: ids[0] ?? 'id',
+    idPattern,
     responseStatus,
     responseType,
     statusField: field,

@@ -284,3 +284,32 @@ describe('generate: the manifest', () => {
     expect(readFileSync(path, 'utf8')).toBe(compact);
   });
 });
+
+describe('generate --mock', () => {
+  it("should write the jobs' mock provider once, with ids that follow the spec's id pattern", async () => {
+    const { dir } = workspace('mock');
+    const result = await generate({ spec: 'acme.yaml', out: 'acme', jobs: [JOB], mock: true, cwd: dir });
+    expect(result.files.find((f) => f.path === 'acme/acme.mock.ts')).toEqual({
+      path: 'acme/acme.mock.ts',
+      role: 'starting-point',
+      state: 'written',
+    });
+    const text = readFileSync(join(dir, 'acme/acme.mock.ts'), 'utf8');
+    expect(text).toContain("import { defineMockProvider } from '@batchwatch/msw';\n");
+    expect(text).toContain(
+      "import { ACME, ACME_BASE_URL, acmeExportOperations } from './client.gen.js';\nimport { acmeExportKind } from './export.kind.js';\n",
+    );
+    expect(text).toMatch(/kind: acmeExportKind,\s+operations: acmeExportOperations,/);
+    // The generated newId, run: its ids pass the spec's ^exp_[a-z0-9]+$.
+    const body = /newId: \(random\) =>\s+(`[^`]+`)/.exec(text)?.[1];
+    expect(body).toBeDefined();
+    const newId = new Function('random', `return ${body};`) as (random: () => number) => string;
+    let seed = 1;
+    const ids = Array.from({ length: 50 }, () => newId(() => ((seed = (seed * 16807) % 2147483647) - 1) / 2147483646));
+    for (const id of ids) expect(id).toMatch(/^exp_[a-z0-9]+$/);
+    expect(new Set(ids).size).toBe(50);
+    await expect(generate({ spec: 'acme.yaml', out: 'other', mock: true, cwd: dir })).rejects.toThrow(
+      /--mock needs at least one --job/,
+    );
+  });
+});
