@@ -209,7 +209,16 @@ console.log(run(join(app, 'node_modules/.bin/batchwatch'), ['--version'], app).t
 // batchwatch generate from the packed CLI and codegen, as a user runs it: a client and a job kind for
 // an API of their own, which compiles against the packed packages once its TODO statuses are chosen.
 copyFileSync(join(root, 'packages/codegen/test/fixtures/acme.yaml'), join(app, 'acme.yaml'));
-const generateArgs = ['generate', '--spec', 'acme.yaml', '--out', 'gen/acme', '--job', 'GET /v2/exports/{export_id}'];
+const generateArgs = [
+  'generate',
+  '--spec',
+  'acme.yaml',
+  '--out',
+  'gen/acme',
+  '--job',
+  'GET /v2/exports/{export_id}',
+  '--mock',
+];
 console.log(run(join(app, 'node_modules/.bin/batchwatch'), generateArgs, app).trim().split('\n')[0]);
 const kindPath = join(app, 'gen/acme/export.kind.ts');
 const todo = "'TODO: choose queued, running, succeeded, partially_succeeded, failed or cancelled'";
@@ -218,13 +227,13 @@ writeFileSync(
   join(app, 'gen/use.ts'),
   `
 import { type JobSnapshot, waitForJob } from '@batchwatch/core';
-import { createMockProviders, defineMockProvider } from '@batchwatch/msw';
-import { ACME_BASE_URL, type AcmeExport, acmeExportOperations, createAcmeClient } from './acme/client.gen.js';
-import { acmeExport, acmeExportKind } from './acme/export.kind.js';
+import { createMockProviders } from '@batchwatch/msw';
+import { type AcmeExport, createAcmeClient } from './acme/client.gen.js';
+import { acmeExport } from './acme/export.kind.js';
+import { acmeMock } from './acme/acme.mock.js';
 export const done: Promise<JobSnapshot<AcmeExport>> = waitForJob(acmeExport(createAcmeClient({ apiKey: 'k' })), 'exp_1');
-export const mock = createMockProviders({
-  providers: [defineMockProvider({ name: 'acme', baseUrl: ACME_BASE_URL, kinds: [{ kind: acmeExportKind, operations: acmeExportOperations, newId: () => 'exp_1' }] })],
-});
+export const mock = createMockProviders({ providers: [acmeMock] });
+export const id: string = mock.addJob('acme', 'export');
 `,
 );
 for (const [label, options] of [

@@ -10,9 +10,9 @@ import { extname, join, resolve, sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { createJobStatusHandler } from '@batchwatch/core/http';
 import { type JobScript, type MockProviderServer, startMockProviderServer } from '@batchwatch/msw/server';
-import { batchScript, openaiMock } from './mock.js';
 import { openaiBatch } from './openai/batch.kind.js';
 import { createOpenaiClient } from './openai/client.gen.js';
+import { batchScript, openaiMock } from './openai/openai.mock.js';
 
 /** One batch of the page, as `GET /api/batches` lists it. */
 export interface PageBatch {

@@ -6,9 +6,9 @@ import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { type JobSnapshot, waitForJob } from '@batchwatch/core';
 import { startMockProviderServer } from '@batchwatch/msw/server';
-import { batchScript, openaiMock } from './mock.js';
 import { openaiBatch } from './openai/batch.kind.js';
 import { createOpenaiClient, type OpenaiBatch, type OpenaiClient } from './openai/client.gen.js';
+import { batchScript, openaiMock } from './openai/openai.mock.js';
 
 /** Options for {@link createAndWatch}. */
 export interface CreateAndWatchOptions {

@@ -4,9 +4,9 @@ import { type Clock, type JobSnapshot, type PollEvent, waitForJob, watchJob } fr
 import { createMockProviders, mockProviderHandlers, script } from '@batchwatch/msw';
 import { setupServer } from 'msw/node';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { openaiMock } from '../src/mock.js';
 import { openaiBatch } from '../src/openai/batch.kind.js';
 import { createOpenaiClient, OPENAI_BASE_URL, type OpenaiBatch } from '../src/openai/client.gen.js';
+import { openaiMock } from '../src/openai/openai.mock.js';
 import { createAndWatch } from '../src/watch.js';
 
 const mock = createMockProviders({ providers: [openaiMock], seed: 19 });

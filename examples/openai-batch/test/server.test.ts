@@ -3,9 +3,9 @@ import { AuthenticationError, waitForJob } from '@batchwatch/core';
 import { script } from '@batchwatch/msw';
 import { startMockProviderServer } from '@batchwatch/msw/server';
 import { describe, expect, it } from 'vitest';
-import { openaiMock } from '../src/mock.js';
 import { openaiBatch } from '../src/openai/batch.kind.js';
 import { createOpenaiClient } from '../src/openai/client.gen.js';
+import { openaiMock } from '../src/openai/openai.mock.js';
 
 const fast = { minIntervalMs: 1, initialIntervalMs: 1, maxIntervalMs: 5, timeoutMs: 10_000 };
 
