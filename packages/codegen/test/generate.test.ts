@@ -305,7 +305,11 @@ describe('generate --mock', () => {
     expect(body).toBeDefined();
     const newId = new Function('random', `return ${body};`) as (random: () => number) => string;
     let seed = 1;
-    const ids = Array.from({ length: 50 }, () => newId(() => ((seed = (seed * 16807) % 2147483647) - 1) / 2147483646));
+    const random = () => {
+      seed = (seed * 16807) % 2147483647;
+      return (seed - 1) / 2147483646;
+    };
+    const ids = Array.from({ length: 50 }, () => newId(random));
     for (const id of ids) expect(id).toMatch(/^exp_[a-z0-9]+$/);
     expect(new Set(ids).size).toBe(50);
     await expect(generate({ spec: 'acme.yaml', out: 'other', mock: true, cwd: dir })).rejects.toThrow(
