@@ -4,7 +4,7 @@
 // that imports every package and waits for a job on the mock server, and typechecks a TypeScript
 // file against the public types with moduleResolution bundler and node16.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -205,5 +205,49 @@ writeFileSync(
 run(join(app, 'node_modules/.bin/tsc'), ['-p', 'tsconfig.no-node.json'], app);
 console.log('tsc --noEmit of @batchwatch/cli without @types/node (skipLibCheck false): ok');
 console.log(run(join(app, 'node_modules/.bin/batchwatch'), ['--version'], app).trim());
+
+// batchwatch generate from the packed CLI and codegen, as a user runs it: a client and a job kind for
+// an API of their own, which compiles against the packed packages once its TODO statuses are chosen.
+copyFileSync(join(root, 'packages/codegen/test/fixtures/acme.yaml'), join(app, 'acme.yaml'));
+const generateArgs = [
+  'generate',
+  '--spec',
+  'acme.yaml',
+  '--out',
+  'gen/acme',
+  '--job',
+  'GET /v2/exports/{export_id}',
+  '--mock',
+];
+console.log(run(join(app, 'node_modules/.bin/batchwatch'), generateArgs, app).trim().split('\n')[0]);
+const kindPath = join(app, 'gen/acme/export.kind.ts');
+const todo = "'TODO: choose queued, running, succeeded, partially_succeeded, failed or cancelled'";
+writeFileSync(kindPath, readFileSync(kindPath, 'utf8').replaceAll(todo, "'failed'"));
+writeFileSync(
+  join(app, 'gen/use.ts'),
+  `
+import { type JobSnapshot, waitForJob } from '@batchwatch/core';
+import { createMockProviders } from '@batchwatch/msw';
+import { type AcmeExport, createAcmeClient } from './acme/client.gen.js';
+import { acmeExport } from './acme/export.kind.js';
+import { acmeMock } from './acme/acme.mock.js';
+export const done: Promise<JobSnapshot<AcmeExport>> = waitForJob(acmeExport(createAcmeClient({ apiKey: 'k' })), 'exp_1');
+export const mock = createMockProviders({ providers: [acmeMock] });
+export const id: string = mock.addJob('acme', 'export');
+`,
+);
+for (const [label, options] of [
+  ['bundler', { module: 'ESNext', moduleResolution: 'bundler' }],
+  ['node16', { module: 'node16', moduleResolution: 'node16' }],
+]) {
+  writeFileSync(
+    join(app, `tsconfig.gen.${label}.json`),
+    JSON.stringify({ compilerOptions: { ...base, ...options }, files: ['gen/use.ts'] }),
+  );
+  run(join(app, 'node_modules/.bin/tsc'), ['-p', `tsconfig.gen.${label}.json`], app);
+  console.log(`batchwatch generate output: tsc --noEmit (moduleResolution ${label}, skipLibCheck false): ok`);
+}
+run(join(app, 'node_modules/.bin/batchwatch'), [...generateArgs, '--check'], app);
+console.log('batchwatch generate --check on its own output: ok');
 rmSync(work, { recursive: true, force: true });
 console.log('packed-consumer: ok');

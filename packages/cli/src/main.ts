@@ -29,6 +29,7 @@ Usage:
   batchwatch demo [--speed <n>] [--json]
   batchwatch worker --redis <url> [--rps <provider>=<n>]... [--concurrency <n>]
   batchwatch watch --redis <url> <provider>:<kind>:<id>... [options]
+  batchwatch generate --spec <openapi.yaml> --out <folder> [--job '<METHOD> <path>']...  (see generate --help)
 
 Job references:
   supermetrics:query:<schedule_id>   supermetrics:batch:<batch_id>
@@ -133,6 +134,11 @@ function readKeys(values: Record<string, unknown>, env: CliIo['env']) {
 
 /** Runs the CLI with `argv` (without `node` and the script); resolves with the exit code. */
 export async function run(argv: readonly string[], io: CliIo): Promise<number> {
+  // `generate` has flags of its own and touches no provider: it is parsed apart.
+  if (argv[0] === 'generate') {
+    const { runGenerate } = await import('./generate.js');
+    return runGenerate(argv.slice(1), io);
+  }
   let redact: Redact = (text) => text;
   try {
     const { values, positionals } = parseArgs({
@@ -264,10 +270,10 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
       return await runDemo({ ...common, speed, stderr: io.stderr });
     }
     if (command === undefined) {
-      io.stderr.write(`batchwatch: missing command: watch, results, demo or worker\n\n${HELP}`);
+      io.stderr.write(`batchwatch: missing command: watch, results, demo, worker or generate\n\n${HELP}`);
       return EXIT.usage;
     }
-    throw new UsageError(`unknown command "${inert(command)}": expected watch, results, demo or worker`);
+    throw new UsageError(`unknown command "${inert(command)}": expected watch, results, demo, worker or generate`);
   } catch (error) {
     const message = inert(redact(error instanceof Error ? error.message : String(error)));
     // A ValidationError that gets here came from the command line, before anything was sent.

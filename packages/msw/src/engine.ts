@@ -1,6 +1,7 @@
 // The mock providers: a pure Fetch API engine (no msw, no node:http) that the msw handlers and the
 // local server share. Its parts: the job lifecycle (lifecycle.ts), the scripted faults (faults.ts),
 // the routing of a request to a provider's route (routing.ts) and the providers themselves (providers/).
+import { adapterOf } from './described.js';
 import { faultReply } from './faults.js';
 import { JobRecord } from './lifecycle.js';
 import { check } from './providers/check.js';
@@ -10,7 +11,6 @@ import type {
   ItemState,
   JobView,
   MockJob,
-  MockJobKind,
   MockProviderName,
   ProviderAdapter,
   ProviderOptions,
@@ -29,12 +29,13 @@ export type {
   MockApiKeys,
   MockJobInfo,
   MockJobInit,
+  MockKindName,
   MockProviders,
   MockProvidersOptions,
   MockRequestRecord,
 } from './types.js';
 
-const ADAPTERS: Readonly<Record<MockProviderName, ProviderAdapter>> = { supermetrics, runflow, check };
+const BUILT_IN: Readonly<Record<MockProviderName, ProviderAdapter>> = { supermetrics, runflow, check };
 
 /** The providers' production base URLs (the clients' defaults): what the real clients call by default. */
 export const PRODUCTION_BASES: Readonly<Record<MockProviderName, string>> = {
@@ -56,22 +57,43 @@ function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
   });
 }
 
+type Settings = MockProvidersOptions<string> & { seed: number; speed: number; defaultScript: JobScript };
+
 /** The engine behind {@link createMockProviders}: the jobs, the scripts waiting for them, the request log. */
 class MockEngine implements EngineApi {
   readonly memo = new Map<string, unknown>();
   readonly options: ProviderOptions;
-  readonly requests: MockRequestRecord[] = [];
-  readonly #settings: MockProvidersOptions & { seed: number; speed: number; defaultScript: JobScript };
+  readonly requests: MockRequestRecord<string>[] = [];
+  /** Every provider served: the three, then those defined with `defineMockProvider`. */
+  readonly adapters = new Map<string, ProviderAdapter>(Object.entries(BUILT_IN));
+  readonly #settings: Settings;
   readonly #jobs = new Map<string, JobRecord>();
-  readonly #queued = new Map<MockProviderName, JobScript[]>();
-  readonly #counts: Record<MockProviderName, number> = { supermetrics: 0, runflow: 0, check: 0 };
+  readonly #queued = new Map<string, JobScript[]>();
+  readonly #counts = new Map<string, number>();
   #ids: Random = seededRandom(0);
   #requestIds: Random = seededRandom(0);
 
-  constructor(settings: MockProvidersOptions & { seed: number; speed: number; defaultScript: JobScript }) {
+  constructor(settings: Settings) {
     this.#settings = settings;
     this.options = { ...settings.supermetrics, ...settings.runflow };
+    for (const provider of settings.providers ?? []) {
+      const adapter = adapterOf(provider);
+      if (this.adapters.has(adapter.name)) {
+        throw new TypeError(`two mock providers are named ${adapter.name}: give each provider its own name`);
+      }
+      this.adapters.set(adapter.name, adapter);
+    }
     this.reset();
+  }
+
+  #adapter(provider: string): ProviderAdapter {
+    const adapter = this.adapters.get(provider);
+    if (!adapter) {
+      throw new TypeError(
+        `unknown provider ${String(provider)} (the mock serves: ${[...this.adapters.keys()].join(', ')})`,
+      );
+    }
+    return adapter;
   }
 
   /** The script of jobs created without a queued one. */
@@ -87,17 +109,17 @@ class MockEngine implements EngineApi {
     return token(this.#requestIds, length);
   }
 
-  find(provider: MockProviderName, id: string): MockJob | undefined {
+  find(provider: string, id: string): MockJob | undefined {
     return this.#jobs.get(`${provider}:${id}`);
   }
 
-  *jobs(provider: MockProviderName): Iterable<MockJob> {
+  *jobs(provider: string): Iterable<MockJob> {
     for (const job of this.#jobs.values()) if (job.provider === provider) yield job;
   }
 
   create(
-    provider: MockProviderName,
-    kind: MockJobKind,
+    provider: string,
+    kind: string,
     init: { id?: string; total?: number; meta?: Record<string, unknown> } = {},
   ): MockJob {
     return this.add(provider, kind, this.#queued.get(provider)?.shift() ?? this.#settings.defaultScript, init);
@@ -105,19 +127,23 @@ class MockEngine implements EngineApi {
 
   /** Adds a job playing `s`; throws for a kind or an end the provider does not have. */
   add(
-    provider: MockProviderName,
-    kind: MockJobKind,
+    provider: string,
+    kind: string,
     s: JobScript,
     init: { id?: string; total?: number; meta?: Record<string, unknown> },
   ): JobRecord {
-    const adapter = ADAPTERS[provider];
-    if (!adapter) throw new TypeError(`unknown provider ${String(provider)}`);
+    const adapter = this.#adapter(provider);
     const spec = adapter.kinds[kind];
     const end = s.end ?? 'succeeded';
     if (!spec)
       throw new TypeError(`${provider} has no ${kind} jobs (it has: ${Object.keys(adapter.kinds).join(', ')})`);
     if (!spec.ends.includes(end))
       throw new TypeError(`a ${provider} ${kind} cannot end ${end} (it can: ${spec.ends.join(', ')})`);
+    if (s.endRaw !== undefined && !spec.statuses[end].includes(s.endRaw)) {
+      throw new TypeError(
+        `a ${provider} ${kind} that ends ${end} shows ${spec.statuses[end].join(' or ')}, not ${JSON.stringify(s.endRaw)} (endRaw)`,
+      );
+    }
     let id = init.id ?? adapter.newId(kind, this.#ids);
     while (init.id === undefined && this.#jobs.has(`${provider}:${id}`)) id = adapter.newId(kind, this.#ids);
     const finalTotal = Math.max(0, Math.floor(s.totalGrowth?.at(-1) ?? s.total ?? init.total ?? spec.defaultTotal));
@@ -142,7 +168,8 @@ class MockEngine implements EngineApi {
   }
 
   /** Queues `s` for the next job created through `provider`'s API. */
-  nextScript(provider: MockProviderName, s: JobScript): void {
+  nextScript(provider: string, s: JobScript): void {
+    this.#adapter(provider);
     const list = this.#queued.get(provider) ?? [];
     list.push(s);
     this.#queued.set(provider, list);
@@ -194,7 +221,9 @@ class MockEngine implements EngineApi {
     const wanted = totals?.length ? totals[Math.min(read, totals.length - 1)] : undefined;
     const total = wanted === undefined ? undefined : Math.max(0, Math.floor(wanted));
     const answer = (v: JobView) =>
-      total === undefined || record.kind === 'query' ? render(v, total) : render(record.resized(v, total), undefined);
+      total === undefined || (record.provider === 'supermetrics' && record.kind === 'query')
+        ? render(v, total)
+        : render(record.resized(v, total), undefined);
     const step = record.currentStep();
     const fault = faultAt(record.script.resultFaults, read, this.#elapsed(record));
     if (fault && fault.kind !== 'slow') return this.#fault(fault, req, record, step, answer);
@@ -211,7 +240,7 @@ class MockEngine implements EngineApi {
   ): Reply {
     return faultReply(fault, {
       req,
-      adapter: ADAPTERS[job.provider],
+      adapter: this.#adapter(job.provider),
       now: this.now(),
       unknownStatus: job.unknownStatus,
       view: () => this.#observeAt(job, step),
@@ -244,7 +273,7 @@ class MockEngine implements EngineApi {
     return undefined;
   }
 
-  info(id: string): MockJobInfo | undefined {
+  info(id: string): MockJobInfo<string> | undefined {
     const job = this.#byId(id);
     if (!job) return undefined;
     const v = this.observe(job);
@@ -270,7 +299,7 @@ class MockEngine implements EngineApi {
     const job = this.#byId(id);
     if (!job) return undefined;
     this.observe(job);
-    return job.final ? ADAPTERS[job.provider].pushEvent?.(job, job.final, this) : undefined;
+    return job.final ? this.#adapter(job.provider).pushEvent?.(job, job.final, this) : undefined;
   }
 
   reset(): void {
@@ -280,15 +309,21 @@ class MockEngine implements EngineApi {
     this.#queued.clear();
     this.requests.length = 0;
     this.memo.clear();
-    for (const p of Object.keys(this.#counts) as MockProviderName[]) this.#counts[p] = 0;
+    this.#counts.clear();
   }
 
-  async handle(request: Request, bases: MockBases): Promise<Response | undefined> {
+  /** Where each provider's routes start by default: its production base URL. */
+  bases(): Record<string, string> {
+    return Object.fromEntries([...this.adapters].map(([name, adapter]) => [name, adapter.baseUrl]));
+  }
+
+  async handle(request: Request, bases: Readonly<Record<string, string | undefined>>): Promise<Response | undefined> {
     const url = new URL(request.url);
-    const match = findRoute(ADAPTERS, bases, request.method, url);
+    const match = findRoute(this.adapters, bases, request.method, url);
     if (!match) return undefined;
     const { adapter, route } = match;
-    const count = this.#counts[adapter.name]++;
+    const count = this.#counts.get(adapter.name) ?? 0;
+    this.#counts.set(adapter.name, count + 1);
     const req: RouteRequest = {
       request,
       requestId: this.requestId(),
@@ -298,7 +333,7 @@ class MockEngine implements EngineApi {
       base: match.base,
       route,
     };
-    const expected = this.#settings.apiKeys?.[adapter.name];
+    const expected = (this.#settings.apiKeys as Record<string, string | undefined> | undefined)?.[adapter.name];
     const reply = authorized(expected, adapter, request, req.query)
       ? await route.handle(req, this)
       : adapter.error(401, { req });
@@ -324,29 +359,33 @@ class MockEngine implements EngineApi {
  * const mock = createMockProviders({ seed: 7 });
  * const id = mock.addJob('runflow', 'batch', script.lifecycle({ queuedPolls: 2, progress: [0.5, 1] }));
  */
-export function createMockProviders(options: MockProvidersOptions = {}): MockProviders {
+export function createMockProviders<P extends string = never>(options?: MockProvidersOptions<P>): MockProviders<P>;
+// The plain signature last, so that `Parameters<typeof createMockProviders>` stays the options of the three.
+export function createMockProviders(options?: MockProvidersOptions): MockProviders;
+export function createMockProviders<P extends string = never>(options: MockProvidersOptions<P> = {}): MockProviders<P> {
   const seed = options.seed ?? 1;
   const speed = options.speed ?? 1;
   if (!(speed > 0) || !Number.isFinite(speed)) throw new RangeError('speed must be a positive number');
   const engine = new MockEngine({
-    ...options,
+    ...(options as MockProvidersOptions<string>),
     seed,
     speed,
     defaultScript: options.defaultScript ?? script.lifecycle(),
   });
+  const bases = engine.bases();
   return {
     seed,
     get requests() {
-      return engine.requests;
+      return engine.requests as MockRequestRecord<P>[];
     },
     addJob(provider, kind, s, init = {}) {
       const meta = init.callbackUrl === undefined ? {} : { callback_url: init.callbackUrl };
       return engine.add(provider, kind, s ?? engine.defaultScript, { meta }).id;
     },
     nextScript: (provider, s) => engine.nextScript(provider, s),
-    job: (id) => engine.info(id),
+    job: (id) => engine.info(id) as MockJobInfo<P> | undefined,
     pushEvent: (id) => engine.pushEvent(id),
     reset: () => engine.reset(),
-    handle: (request, bases = PRODUCTION_BASES) => engine.handle(request, bases),
+    handle: (request, where = bases as MockBases<P>) => engine.handle(request, where),
   };
 }

@@ -1,6 +1,6 @@
 // One job's scripted lifecycle: where the script is at a status read, computed without side effects
 // (`peek`), committed when a read sees it (`observe`), and ended exactly once (`finalize`).
-import type { ItemState, JobView, MockJob, MockJobKind, MockProviderName } from './providers/shared.js';
+import type { ItemState, JobView, MockJob } from './providers/shared.js';
 import { type JobEnd, type JobScript, type Phase, phaseProgress, type ScriptCursor } from './script.js';
 
 // Items in flight at once while running (Supermetrics' default query_concurrency).
@@ -43,8 +43,8 @@ export function positionAt(
 /** What a new job record is made of. */
 export interface JobRecordInit {
   id: string;
-  provider: MockProviderName;
-  kind: MockJobKind;
+  provider: string;
+  kind: string;
   script: JobScript;
   createdAt: number;
   finalTotal: number;
@@ -57,8 +57,8 @@ export interface JobRecordInit {
 /** A job held by the engine, with its place in the script. Items are never stored: they derive from (seed, id, index). */
 export class JobRecord implements MockJob {
   readonly id: string;
-  readonly provider: MockProviderName;
-  readonly kind: MockJobKind;
+  readonly provider: string;
+  readonly kind: string;
   readonly script: JobScript;
   readonly createdAt: number;
   readonly finalTotal: number;
@@ -130,7 +130,7 @@ export class JobRecord implements MockJob {
       const view: JobView = {
         ...base,
         state: end,
-        raw: undefined,
+        raw: this.script.endRaw,
         total: this.finalTotal,
         done,
         failed: this.failedAmong(done),

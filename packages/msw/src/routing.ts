@@ -1,8 +1,11 @@
 // Which route of which provider answers a request: base URLs or prefixes, path templates, methods.
 import type { MockProviderName, ProviderAdapter, Reply, Route } from './providers/shared.js';
 
-/** Where each provider's routes start: an absolute base URL, or a path prefix such as `/runflow` (any origin). */
-export type MockBases = Partial<Record<MockProviderName, string>>;
+/**
+ * Where each provider's routes start: an absolute base URL, or a path prefix such as `/runflow` (any
+ * origin). `P` names the providers defined with `defineMockProvider`.
+ */
+export type MockBases<P extends string = never> = Partial<Record<MockProviderName | P, string>>;
 
 function compile(path: string): (rest: string) => Record<string, string> | undefined {
   const parts = path.split('/');
@@ -56,14 +59,15 @@ export interface RouteMatch {
 
 /** The first route under `bases` that answers `method` at `url`, or `undefined`. */
 export function findRoute(
-  adapters: Readonly<Record<MockProviderName, ProviderAdapter>>,
-  bases: MockBases,
+  adapters: ReadonlyMap<string, ProviderAdapter>,
+  bases: Readonly<Record<string, string | undefined>>,
   method: string,
   url: URL,
 ): RouteMatch | undefined {
-  for (const [name, base] of Object.entries(bases) as Array<[MockProviderName, string | undefined]>) {
-    const adapter = adapters[name];
-    const under = adapter && base !== undefined ? underBase(url, base) : undefined;
+  for (const [name, base] of Object.entries(bases)) {
+    const adapter = adapters.get(name);
+    if (!adapter || base === undefined) continue;
+    const under = underBase(url, base);
     if (!under) continue;
     for (const route of adapter.routes) {
       if (route.method !== method.toUpperCase()) continue;

@@ -106,6 +106,11 @@ export interface JobScript {
   totalGrowth?: readonly number[];
   /** Where the job ends. Defaults to `'succeeded'`. */
   end?: JobEnd;
+  /**
+   * The provider's literal status at the end instead of the end's default: another status the
+   * provider shows for `end`, e.g. `'expired'` for an OpenAI batch that ends `failed`. Defaults to none.
+   */
+  endRaw?: string;
   /** For `partially_succeeded`: the share of items that fail, at least one and not all. Defaults to `0.2`. */
   failureRate?: number;
   /**

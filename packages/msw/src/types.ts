@@ -1,7 +1,14 @@
 // The public shapes of the mock providers: their options, what they report, and their methods.
+import type { MockProvider } from './described.js';
 import type { JobView, MockJobKind, MockProviderName, ProviderOptions } from './providers/shared.js';
 import type { MockBases } from './routing.js';
 import type { JobScript } from './script.js';
+
+/**
+ * The kind names a mock answers to: `query`, `batch` and `run` of the three providers, and any kind
+ * of a provider defined with `defineMockProvider` (`P` names those providers).
+ */
+export type MockKindName<P extends string = never> = MockJobKind | ([P] extends [never] ? never : string & {});
 
 /** Bearer keys the mock requires; a provider without one accepts any (or no) key. */
 export interface MockApiKeys {
@@ -13,8 +20,8 @@ export interface MockApiKeys {
   check?: string;
 }
 
-/** Options for {@link createMockProviders}. */
-export interface MockProvidersOptions {
+/** Options for {@link createMockProviders}; `P` names the providers of `providers`. */
+export interface MockProvidersOptions<P extends string = never> {
   /** Seeds every id and generated value: the same seed gives the same ids in the same order. Defaults to `1`. */
   seed?: number;
   /** The clock scripted time is measured on. Defaults to `Date.now()` looked up at each call, so fake timers apply. */
@@ -25,7 +32,12 @@ export interface MockProvidersOptions {
   /** Scripted time runs this many times faster than the clock. Defaults to `1`. */
   speed?: number;
   /** When set for a provider, a missing or wrong bearer gets that provider's real 401. Defaults to none. */
-  apiKeys?: MockApiKeys;
+  apiKeys?: MockApiKeys & Partial<Record<NoInfer<P>, string>>;
+  /**
+   * Providers of your own, each described by its job kinds (`defineMockProvider`), served beside
+   * Supermetrics, Runflow and Check with the same scripts and faults. Defaults to none.
+   */
+  providers?: readonly MockProvider<P>[];
   /** Supermetrics quirks. */
   supermetrics?: Pick<ProviderOptions, 'asyncStatus'>;
   /** Runflow quirks. */
@@ -44,7 +56,7 @@ export interface MockProvidersOptions {
 }
 
 /** One request the mock answered. */
-export interface MockRequestRecord {
+export interface MockRequestRecord<P extends string = never> {
   /** When it was answered, in clock milliseconds. */
   at: number;
   /** The HTTP method, upper case. */
@@ -52,21 +64,21 @@ export interface MockRequestRecord {
   /** The URL path as received, including any prefix. */
   path: string;
   /** The provider whose route answered. */
-  provider: MockProviderName;
-  /** The spec's operationId of the route. */
+  provider: MockProviderName | P;
+  /** The spec's operationId of the route (`"<METHOD> <path>"` for a provider defined with `defineMockProvider`). */
   operationId: string;
   /** The HTTP status answered. */
   status: number;
 }
 
 /** A job's state as {@link MockProviders.job} reports it. */
-export interface MockJobInfo {
+export interface MockJobInfo<P extends string = never> {
   /** The job id. */
   id: string;
   /** The provider it belongs to. */
-  provider: MockProviderName;
+  provider: MockProviderName | P;
   /** Its kind at the provider. */
-  kind: MockJobKind;
+  kind: MockKindName<P>;
   /** The normalized state now. */
   state: JobView['state'];
   /** Items (sub-queries, nodes) now. */
@@ -100,23 +112,27 @@ export interface MockJobInit {
   callbackUrl?: string;
 }
 
-/** The scripted providers. Create one per test (or `reset()` it between tests). */
-export interface MockProviders {
+/**
+ * The scripted providers. Create one per test (or `reset()` it between tests). `P` names the
+ * providers defined with `defineMockProvider` that it serves too.
+ */
+export interface MockProviders<P extends string = never> {
   /** The seed in use. */
   readonly seed: number;
   /**
    * Adds a job and returns its id: Supermetrics query schedule id (40 hex) or batch `qrb_<12 hex>`,
-   * Runflow UUID, Check `batch_<12 alnum>`. Throws for a kind or end the provider does not have.
-   * The script defaults to the mock's `defaultScript`.
+   * Runflow UUID, Check `batch_<12 alnum>`, for a provider of your own its `newId` (by default
+   * `<kind>_<24 alnum>`). Throws for a kind or end the provider does not have. The script defaults
+   * to the mock's `defaultScript`.
    */
-  addJob(provider: MockProviderName, kind: MockJobKind, script?: JobScript, init?: MockJobInit): string;
+  addJob(provider: MockProviderName | P, kind: MockKindName<P>, script?: JobScript, init?: MockJobInit): string;
   /** Queues `script` for the next job created through `provider`'s API (one-shot, first in first out). */
-  nextScript(provider: MockProviderName, script: JobScript): void;
+  nextScript(provider: MockProviderName | P, script: JobScript): void;
   /**
    * A job's current state, without moving it (it is no status read); a job found at its scripted
    * end is finalized, so `onJobEnded` fires. `undefined` for an unknown id.
    */
-  job(id: string): MockJobInfo | undefined;
+  job(id: string): MockJobInfo<P> | undefined;
   /**
    * The event the provider pushes once the job ended: Runflow's `BatchCallbackEvent` (for a batch),
    * Check's `WebhookEvent` (`batch.completed` / `batch.failed`). `undefined` before the end, for an
@@ -124,12 +140,13 @@ export interface MockProviders {
    */
   pushEvent(id: string): unknown;
   /** The most recent requests (up to `maxRequests`), oldest first. */
-  readonly requests: readonly MockRequestRecord[];
+  readonly requests: readonly MockRequestRecord<P>[];
   /** Forgets every job, queued script, idempotency key and logged request; ids start over from the seed. */
   reset(): void;
   /**
    * Answers a Fetch API request the way the provider would, or `undefined` when it is not a mock
-   * route. `bases` says where each provider's routes start. Defaults to {@link PRODUCTION_BASES}.
+   * route. `bases` says where each provider's routes start. Defaults to each provider's production
+   * base URL ({@link PRODUCTION_BASES}, and the `baseUrl` of each provider of `providers`).
    */
-  handle(request: Request, bases?: MockBases): Promise<Response | undefined>;
+  handle(request: Request, bases?: MockBases<P>): Promise<Response | undefined>;
 }

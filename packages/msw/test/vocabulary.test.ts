@@ -2,6 +2,7 @@
 // must agree. Every documented status goes mock -> client -> JobStatus and must come back as the
 // state the mock meant; a status the spec gains and a table lacks fails here (and in typecheck).
 import { type CheckClient, checkBatchKind, createCheckClient } from '@batchwatch/check-client';
+import { statusEnum } from '@batchwatch/codegen';
 import type { ItemStatus, JobStatus, SourceContext } from '@batchwatch/core';
 import { createJobSource, itemFromKind, type JobKind } from '@batchwatch/core/client-kit';
 import { jobResults } from '@batchwatch/core/results';
@@ -18,7 +19,6 @@ import { check } from '../src/providers/check.js';
 import { runflow } from '../src/providers/runflow.js';
 import type { ItemState, JobState, MockJobKind, ProviderAdapter } from '../src/providers/shared.js';
 import { supermetrics } from '../src/providers/supermetrics.js';
-import { statusEnum } from './spec-enum.js';
 
 type AnyKind = JobKind<never, never, unknown, object>;
 interface Described {

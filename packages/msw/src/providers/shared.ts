@@ -36,8 +36,10 @@ export type ItemState = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancell
 /** A job held by the engine. Items are never stored: they derive from (seed, id, index). */
 export interface MockJob {
   readonly id: string;
-  readonly provider: MockProviderName;
-  readonly kind: MockJobKind;
+  /** One of the three providers, or one defined with `defineMockProvider`. */
+  readonly provider: string;
+  /** Its kind at the provider. */
+  readonly kind: string;
   readonly script: JobScript;
   /** Clock milliseconds. */
   readonly createdAt: number;
@@ -120,11 +122,11 @@ export interface EngineApi {
   requestId(length?: number): string;
   /** Per-mock scratch space for provider state (idempotency keys, id prefixes); cleared by `reset()`. */
   memo: Map<string, unknown>;
-  find(provider: MockProviderName, id: string): MockJob | undefined;
-  jobs(provider: MockProviderName): Iterable<MockJob>;
+  find(provider: string, id: string): MockJob | undefined;
+  jobs(provider: string): Iterable<MockJob>;
   create(
-    provider: MockProviderName,
-    kind: MockJobKind,
+    provider: string,
+    kind: string,
     init?: { id?: string; total?: number; meta?: Record<string, unknown> },
   ): MockJob;
   /** Reads the job's status endpoint `endpoint`: answers scripted faults or `render(view)`, moving the lifecycle. */
@@ -152,7 +154,7 @@ export interface EngineApi {
 
 /** One endpoint of a provider. */
 export interface Route {
-  method: 'GET' | 'POST' | 'DELETE';
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   /** Path after the base with `:name` parameters, e.g. `/v1/batches/:id`. */
   path: string;
   /** The spec's operationId, recorded in the request log. */
@@ -177,11 +179,11 @@ export interface ProviderOptions {
 
 /** Everything the engine needs from a provider. */
 export interface ProviderAdapter {
-  name: MockProviderName;
+  name: string;
   /** The production base URL (the client's default). */
   baseUrl: string;
   /** Job kinds, their ends, sizes and vocabulary. */
-  kinds: Partial<Record<MockJobKind, MockKind>>;
+  kinds: Partial<Record<string, MockKind>>;
   /** `PAUSED` in the provider's casing: a status no client knows. */
   unknownStatus: string;
   /** The provider's error body for `status` (with a default code and message for it). */
@@ -189,7 +191,7 @@ export interface ProviderAdapter {
   /** Headers every response carries (rate-limit counters, CORS). */
   headers(requestCount: number, engine: EngineApi): Record<string, string>;
   /** A new job id. */
-  newId(kind: MockJobKind, random: () => number): string;
+  newId(kind: string, random: () => number): string;
   /** Called after a job is created (to index ids that derive from it). */
   onCreate?(job: MockJob, engine: EngineApi): void;
   /** An API key sent another way than `Authorization: Bearer` (Supermetrics' `api_key` in `json=`). */
