@@ -8,6 +8,7 @@
  * @module
  */
 
+export { MANIFEST } from './folder.js';
 export {
   type FileState,
   type GeneratedFile,
@@ -15,7 +16,6 @@ export {
   type GenerateOptions,
   type GenerateResult,
   generate,
-  MANIFEST,
 } from './generate.js';
 export { MAPPED_STATUSES, type MappedStatus, STATUS_FIELD_NAMES, statusByName } from './jobs.js';
 export { TODO_STATUS } from './render.js';
