@@ -3,8 +3,11 @@
 import { basename, join, relative, resolve } from 'node:path';
 import { foreignEntries, GENERATOR, header, MANIFEST, type Planned, slash, writeFiles } from './folder.js';
 import { type PlannedJob, planJob } from './jobs.js';
+import { jobNames, type Names, namesOf } from './names.js';
 import { paramsFor } from './params.js';
-import { clientFor, jobNames, kindFor, mockFor, type Names, namesOf } from './render.js';
+import { clientFor } from './render-client.js';
+import { kindFor } from './render-kind.js';
+import { mockFor } from './render-mock.js';
 import {
   CodegenError,
   type Json,

@@ -17,6 +17,6 @@ export {
   type GenerateResult,
   generate,
 } from './generate.js';
-export { MAPPED_STATUSES, type MappedStatus, STATUS_FIELD_NAMES, statusByName } from './jobs.js';
-export { TODO_STATUS } from './render.js';
+export { TODO_STATUS } from './render-kind.js';
 export { CodegenError, type Json, type LoadedSpec, loadSpec, responseSchema, statusEnum } from './spec.js';
+export { MAPPED_STATUSES, type MappedStatus, STATUS_FIELD_NAMES, statusByName } from './jobs.js';
