@@ -19,4 +19,4 @@ export {
 } from './generate.js';
 export { TODO_STATUS } from './render-kind.js';
 export { CodegenError, type Json, type LoadedSpec, loadSpec, responseSchema, statusEnum } from './spec.js';
-export { MAPPED_STATUSES, type MappedStatus, STATUS_FIELD_NAMES, statusByName } from './jobs.js';
+export { MAPPED_STATUSES, type MappedStatus, STATUS_FIELD_NAMES, statusByName } from './statuses.js';

@@ -1,9 +1,10 @@
 // The text of a job kind's starting point, `<kind>.kind.ts`: its description for @batchwatch/core with
 // the status table prefilled by name, the counts, timestamps, failure and cancel guessed from the spec.
-import type { MappedStatus, PlannedJob } from './jobs.js';
+import type { PlannedJob } from './jobs.js';
 import { jobNames, type Names } from './names.js';
 import { access, byName, key, lineComment, q } from './render-text.js';
 import type { SpecOperation } from './spec.js';
+import type { MappedStatus } from './statuses.js';
 
 /** What a TODO in a status table says; not a JobStatus, so it fails typecheck until replaced. */
 export const TODO_STATUS = 'TODO: choose queued, running, succeeded, partially_succeeded, failed or cancelled';
