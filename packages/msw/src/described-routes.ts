@@ -74,14 +74,16 @@ interface KindRoutes {
   readParam: string;
 }
 
+/** The part of a route every kind's operation shares: where it answers, its operation id and fault statuses. */
+function at(k: KindRoutes, route: ReturnType<typeof routeOf>, operationId: string) {
+  return { method: route.method, path: route.path, operationId, errors: k.errors };
+}
+
 /** The status read: the job's body as the engine's script shows it now. */
 function readRoute(k: KindRoutes, read: ReturnType<typeof routeOf>): Route {
   const answer = (job: MockJob) => (view: JobView) => ({ status: 200, body: k.d.body(job, view) });
   return {
-    method: read.method,
-    path: read.path,
-    operationId: k.d.kind.operation,
-    errors: k.errors,
+    ...at(k, read, k.d.kind.operation),
     notFound: k.notFound,
     handle(req, engine) {
       const job = k.find(req, engine, k.readParam);
@@ -97,10 +99,7 @@ function resultsRoute(k: KindRoutes): Route[] {
   const page = routeOf(results.operation, `${k.provider} ${k.d.name} results.operation`);
   return [
     {
-      method: page.method,
-      path: page.path,
-      operationId: results.operation,
-      errors: k.errors,
+      ...at(k, page, results.operation),
       notFound: k.notFound,
       handle(req, engine) {
         const job = k.find(req, engine, page.params[0] ?? k.readParam);
@@ -115,10 +114,7 @@ function resultsRoute(k: KindRoutes): Route[] {
 function createRoute(k: KindRoutes, create: string): Route {
   const r = routeOf(create, `${k.provider} ${k.d.name} operations.create`);
   return {
-    method: r.method,
-    path: r.path,
-    operationId: create,
-    errors: k.errors,
+    ...at(k, r, create),
     async handle(req, engine) {
       const body = await readJson(req.request);
       if (!isRecord(body)) return k.error(400, { req, message: 'The request body must be a JSON object.' });
@@ -132,10 +128,7 @@ function createRoute(k: KindRoutes, create: string): Route {
 function cancelRoute(k: KindRoutes, cancel: string): Route {
   const r = routeOf(cancel, `${k.provider} ${k.d.name} operations.cancel`);
   return {
-    method: r.method,
-    path: r.path,
-    operationId: cancel,
-    errors: k.errors,
+    ...at(k, r, cancel),
     notFound: k.notFound,
     handle(req, engine) {
       const job = k.find(req, engine, r.params[0] ?? k.readParam);
