@@ -8,6 +8,7 @@
  * @module
  */
 
+export { MANIFEST } from './folder.js';
 export {
   type FileState,
   type GeneratedFile,
@@ -15,8 +16,7 @@ export {
   type GenerateOptions,
   type GenerateResult,
   generate,
-  MANIFEST,
 } from './generate.js';
-export { MAPPED_STATUSES, type MappedStatus, STATUS_FIELD_NAMES, statusByName } from './jobs.js';
-export { TODO_STATUS } from './render.js';
+export { TODO_STATUS } from './render-kind.js';
 export { CodegenError, type Json, type LoadedSpec, loadSpec, responseSchema, statusEnum } from './spec.js';
+export { MAPPED_STATUSES, type MappedStatus, STATUS_FIELD_NAMES, statusByName } from './statuses.js';

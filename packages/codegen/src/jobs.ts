@@ -1,9 +1,9 @@
 // Planning one `--job`: the operation it names, its id parameter, the status field and its
-// documented values (each mapped by name where it is obvious), the counts, the failure and cancel.
+// documented values (statuses.ts), the counts (counts.ts), the timestamps, the failure and cancel.
+import { findProgress, type PlannedProgress } from './counts.js';
 import {
   CodegenError,
   deref,
-  enumValues,
   fieldSchema,
   type Json,
   operation,
@@ -15,47 +15,7 @@ import {
   type SpecOperation,
   schemaTypes,
 } from './spec.js';
-
-/** A normalized job status, as `@batchwatch/core` names them (`unknown` is never a table value). */
-export type MappedStatus = 'queued' | 'running' | 'succeeded' | 'partially_succeeded' | 'failed' | 'cancelled';
-
-/** Every status a table can map to, in lifecycle order. */
-export const MAPPED_STATUSES: readonly MappedStatus[] = [
-  'queued',
-  'running',
-  'succeeded',
-  'partially_succeeded',
-  'failed',
-  'cancelled',
-];
-
-// Raw statuses whose meaning their name makes obvious. Anything else (`finalizing`, `expired`,
-// `cancelling`, `paused`...) is left to the user: it could be running, failed or something else.
-const OBVIOUS: Record<string, MappedStatus> = {};
-for (const [status, names] of Object.entries({
-  queued: 'queued pending validating submitted created scheduled waiting accepted not_started enqueued',
-  running: 'in_progress running processing active started executing',
-  succeeded: 'completed complete succeeded success successful done finished',
-  partially_succeeded: 'partially_succeeded partial_succeeded partial_success partially_completed partially_complete',
-  failed: 'failed failure error errored',
-  cancelled: 'cancelled canceled',
-} satisfies Record<MappedStatus, string>)) {
-  for (const name of names.split(' ')) OBVIOUS[name] = status as MappedStatus;
-}
-
-/**
- * The {@link MappedStatus} a raw status's name makes obvious (case, `-` and spaces aside), or
- * `undefined` when it takes a decision: `completed` -> `succeeded`, `in_progress` -> `running`,
- * `canceled` -> `cancelled`, `validating` -> `queued`; `expired`, `finalizing`, `cancelling` -> `undefined`.
- */
-export function statusByName(raw: string): MappedStatus | undefined {
-  const key = raw
-    .trim()
-    .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
-    .toLowerCase()
-    .replace(/[\s-]+/g, '_');
-  return Object.hasOwn(OBVIOUS, key) ? OBVIOUS[key] : undefined;
-}
+import { type MappedStatus, statusByName, statusFieldOf } from './statuses.js';
 
 /** A `--job` as given: an optional kind name and the operation. */
 export interface JobArg {
@@ -111,144 +71,6 @@ export function findJobOperation(spec: Json, arg: JobArg, given: string): SpecOp
   throw new CodegenError(
     `--job "${printable(given)}": the spec has no operation ${printable(`${arg.method} ${arg.path}`)}${list}`,
   );
-}
-
-/** Names tried, in order, for a status field. */
-export const STATUS_FIELD_NAMES = [
-  'status',
-  'state',
-  'status_code',
-  'statusCode',
-  'job_status',
-  'jobStatus',
-  'phase',
-] as const;
-
-const looksLikeStatus = (name: string) =>
-  (STATUS_FIELD_NAMES as readonly string[]).includes(name) || /(_status|Status|_state|State)$/.test(name);
-
-const isStringy = (spec: Json, schema: Json) => {
-  const types = schemaTypes(spec, schema);
-  return types.has('string') || types.size === 0;
-};
-
-/** The status field of a response: a status-like string field at the top, else one level down. */
-function findStatusField(spec: Json, schema: Json): string | undefined {
-  const rank = (name: string) => {
-    const i = (STATUS_FIELD_NAMES as readonly string[]).indexOf(name);
-    return i < 0 ? STATUS_FIELD_NAMES.length : i;
-  };
-  const pick = (fields: Array<[string, Json]>) =>
-    fields
-      .filter(([name, s]) => looksLikeStatus(name.split('.').at(-1) ?? name) && isStringy(spec, s))
-      .sort(([a, sa], [b, sb]) => {
-        const ea = enumValues(spec, sa).length > 0 ? 0 : 1;
-        const eb = enumValues(spec, sb).length > 0 ? 0 : 1;
-        return ea - eb || rank(a.split('.').at(-1) ?? a) - rank(b.split('.').at(-1) ?? b);
-      })[0]?.[0];
-  const top = properties(spec, schema);
-  const found = pick(top);
-  if (found) return found;
-  const nested = top.flatMap(([name, s]) =>
-    schemaTypes(spec, s).has('object') || properties(spec, s).length > 0
-      ? properties(spec, s).map(([sub, ss]): [string, Json] => [`${name}.${sub}`, ss])
-      : [],
-  );
-  return pick(nested);
-}
-
-/** A count the skeleton reads, guessed from field names. */
-export interface PlannedProgress {
-  /** Fields adding up to the items that ended. */
-  readonly completed: readonly string[];
-  /** Fields adding up to the failed (or cancelled) items. */
-  readonly failed: readonly string[];
-  /** The total field. */
-  readonly total: string | undefined;
-  /** What the guess assumed, for a comment. */
-  readonly note: string;
-}
-
-const words = (name: string) =>
-  name
-    .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
-    .toLowerCase()
-    .split(/[^a-z0-9]+/)
-    .filter(Boolean);
-
-type CountRole = 'total' | 'done' | 'success' | 'failed' | 'cancelled';
-const ROLE_WORDS: Record<CountRole, readonly string[]> = {
-  total: ['total'],
-  done: ['processed', 'done', 'finished', 'ended'],
-  success: ['completed', 'succeeded', 'success', 'successful', 'successes'],
-  failed: ['failed', 'failure', 'failures', 'errored'],
-  cancelled: ['cancelled', 'canceled'],
-};
-// Counts of something other than items (tokens, money, time), and timestamps (`completed_at`).
-const NOT_ITEMS = [
-  'tokens',
-  'token',
-  'bytes',
-  'seconds',
-  'ms',
-  'cost',
-  'cents',
-  'price',
-  'size',
-  'retries',
-  'attempts',
-  'at',
-  'time',
-  'date',
-  'timestamp',
-];
-const TIME_FORMATS = ['unixtime', 'date-time', 'date', 'timestamp'];
-
-function roleOf(name: string, schema: Json): CountRole | undefined {
-  const w = words(name);
-  if (w.some((x) => NOT_ITEMS.includes(x)) || TIME_FORMATS.includes(String(schema.format))) return undefined;
-  for (const role of ['cancelled', 'failed', 'done', 'success', 'total'] as const) {
-    if (w.some((x) => ROLE_WORDS[role].includes(x))) return role;
-  }
-  return undefined;
-}
-
-/** The counts of a response: the object (the top, or one level down) with the most count-like number fields. */
-function findProgress(spec: Json, schema: Json): PlannedProgress | undefined {
-  const groups: Array<{ prefix: string; fields: Array<[string, Json]> }> = [
-    { prefix: '', fields: properties(spec, schema) },
-  ];
-  for (const [name, s] of properties(spec, schema)) {
-    const sub = properties(spec, s);
-    if (sub.length > 0) groups.push({ prefix: `${name}.`, fields: sub });
-  }
-  let best: { prefix: string; roles: Map<CountRole, string[]> } | undefined;
-  let bestScore = 0;
-  for (const group of groups) {
-    const roles = new Map<CountRole, string[]>();
-    for (const [name, s] of group.fields) {
-      const types = schemaTypes(spec, s);
-      if (!types.has('integer') && !types.has('number')) continue;
-      const role = roleOf(name, s);
-      if (role) roles.set(role, [...(roles.get(role) ?? []), `${group.prefix}${name}`]);
-    }
-    const counted = (roles.get('done')?.length ?? 0) + (roles.get('success')?.length ?? 0);
-    const score = counted > 0 ? roles.size : 0;
-    if (score > bestScore) {
-      best = { prefix: group.prefix, roles };
-      bestScore = score;
-    }
-  }
-  if (!best) return undefined;
-  const first = (role: CountRole) => best?.roles.get(role)?.[0];
-  const failed = [first('failed'), first('cancelled')].filter((f): f is string => f !== undefined);
-  const done = first('done');
-  const success = first('success');
-  const completed = done ? [done] : [success, ...failed].filter((f): f is string => f !== undefined);
-  const note = done
-    ? `\`${done}\` is taken to count every item that ended, failed ones included.`
-    : `\`${success}\` is taken to count the items that succeeded, so the ones that ended are it${failed.length > 0 ? ` plus ${failed.map((f) => `\`${f}\``).join(' and ')}` : ''}.`;
-  return { completed, failed, total: first('total'), note };
 }
 
 /** Timestamp fields of a response that core can read (ISO strings), or the names of those it cannot. */
@@ -360,30 +182,7 @@ export function planJob(spec: Json, given: string, statusField?: string): Planne
   const { status: responseStatus, contentType: responseType, schema } = responseOf(spec, name);
   const idSchema = deref(spec, pathParams.find((p) => p.name === ids[0])?.schema);
   const idPattern = typeof idSchema?.pattern === 'string' ? idSchema.pattern : undefined;
-  const top = properties(spec, schema).map(([n]) => n);
-  let field = statusField;
-  if (field !== undefined) {
-    if (!/^[A-Za-z_$][\w$-]*(\.[A-Za-z_$][\w$-]*)*$/.test(field) || !fieldSchema(spec, schema, field)) {
-      throw new CodegenError(
-        `--status-field "${printable(field)}": the ${responseStatus} response of ${name} has no such field (its fields: ${top.join(', ') || 'none'})`,
-      );
-    }
-  } else {
-    field = findStatusField(spec, schema);
-    if (field === undefined) {
-      throw new CodegenError(
-        `${name}: found no status-like field in its ${responseStatus} response. Looked at string fields named ${STATUS_FIELD_NAMES.join(', ')} or ending in _status/Status/_state/State, at the top and one level down; the response has: ${top.join(', ') || 'no fields'}. Name the field with --status-field <field> (dotted for a nested one, e.g. --status-field data.status)`,
-      );
-    }
-  }
-  const fieldNode = fieldSchema(spec, schema, field) ?? {};
-  const types = schemaTypes(spec, fieldNode);
-  if (types.size > 0 && !types.has('string')) {
-    throw new CodegenError(
-      `${name}: the status field ${field} is ${[...types].join(' or ')}, but a job's status is read as a string; name a string field with --status-field`,
-    );
-  }
-  const statuses = enumValues(spec, fieldNode);
+  const { field, statuses } = statusFieldOf(spec, schema, statusField, name, responseStatus);
   const parent = found.path.replace(/\/\{[^}]+\}$/, '');
   const create = parent !== found.path ? operation(spec, 'POST', parent) : undefined;
   return {
