@@ -4,7 +4,7 @@
 // that imports every package and waits for a job on the mock server, and typechecks a TypeScript
 // file against the public types with moduleResolution bundler and node16.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -100,9 +100,17 @@ import { createRunflowClient, runflowBatch } from '@batchwatch/runflow-client';
 import * as msw from '@batchwatch/msw';
 import { startMockProviderServer, script } from '@batchwatch/msw/server';
 import * as cli from '@batchwatch/cli';
+import * as bullmq from '@batchwatch/bullmq';
 ${has('@batchwatch/react') ? "import * as react from '@batchwatch/react';" : 'const react = { skipped: true };'}
-for (const [name, mod] of Object.entries({ core, supermetrics, check, msw, cli, react })) {
+for (const [name, mod] of Object.entries({ core, supermetrics, check, msw, cli, react, bullmq })) {
   if (Object.keys(mod).length === 0) throw new Error(name + ' exports nothing');
+}
+// @batchwatch/bullmq throws core's own ValidationError (one copy of core), before any connection.
+try {
+  bullmq.createFleet({ connection: 'http://127.0.0.1:1', sources: [runflowBatch(createRunflowClient({ apiKey: 'k' }))] });
+  throw new Error('createFleet accepted an http:// connection');
+} catch (error) {
+  if (!(error instanceof core.ValidationError)) throw error;
 }
 // Every entry of every package's exports map loads and exports something.
 for (const entry of ${JSON.stringify(packages.flatMap((p) => p.entries))}) {
@@ -134,8 +142,13 @@ import { checkBatch, createCheckClient, type CheckBatch } from '@batchwatch/chec
 import { createRunflowClient, runflowBatch, type RunflowBatch } from '@batchwatch/runflow-client';
 import { createSupermetricsClient, supermetricsQueryStatus } from '@batchwatch/supermetrics-client';
 import { startMockProviderServer } from '@batchwatch/msw/server';
+import { createFleet, createFleetWorker, type Fleet, FleetJobError } from '@batchwatch/bullmq';
 
 const runflow = createRunflowClient({ apiKey: 'k' });
+const fleet: Fleet = createFleet({ connection: 'redis://127.0.0.1:6379', sources: [runflowBatch(runflow), checkBatch(createCheckClient({ apiKey: 'vfy_k' }))] });
+const fleetDone: Promise<JobSnapshot> = fleet.watch('runflow', 'batch', 'id').done;
+void createFleetWorker;
+void FleetJobError;
 const snapshot: Promise<JobSnapshot<RunflowBatch>> = waitForJob(runflowBatch(runflow), 'id');
 const check = createCheckClient({ apiKey: 'vfy_k' });
 const watch = watchJob(checkBatch(check), 'batch_1');
@@ -149,7 +162,7 @@ const items: ResultStream<unknown> = jobResults(runflowBatch(runflow), 'id');
 const event: Promise<RunflowBatchCallbackEvent> = verifyRunflowCallback('{}', {}, 'secret');
 // @ts-expect-error: not a JobStatus
 const wrong: JobStatus = 'done';
-export { snapshot, raw, status, wrong, items, event, ValidationError };
+export { snapshot, raw, status, wrong, items, event, ValidationError, fleetDone };
 `,
 );
 const base = {
@@ -192,5 +205,49 @@ writeFileSync(
 run(join(app, 'node_modules/.bin/tsc'), ['-p', 'tsconfig.no-node.json'], app);
 console.log('tsc --noEmit of @batchwatch/cli without @types/node (skipLibCheck false): ok');
 console.log(run(join(app, 'node_modules/.bin/batchwatch'), ['--version'], app).trim());
+
+// batchwatch generate from the packed CLI and codegen, as a user runs it: a client and a job kind for
+// an API of their own, which compiles against the packed packages once its TODO statuses are chosen.
+copyFileSync(join(root, 'packages/codegen/test/fixtures/acme.yaml'), join(app, 'acme.yaml'));
+const generateArgs = [
+  'generate',
+  '--spec',
+  'acme.yaml',
+  '--out',
+  'gen/acme',
+  '--job',
+  'GET /v2/exports/{export_id}',
+  '--mock',
+];
+console.log(run(join(app, 'node_modules/.bin/batchwatch'), generateArgs, app).trim().split('\n')[0]);
+const kindPath = join(app, 'gen/acme/export.kind.ts');
+const todo = "'TODO: choose queued, running, succeeded, partially_succeeded, failed or cancelled'";
+writeFileSync(kindPath, readFileSync(kindPath, 'utf8').replaceAll(todo, "'failed'"));
+writeFileSync(
+  join(app, 'gen/use.ts'),
+  `
+import { type JobSnapshot, waitForJob } from '@batchwatch/core';
+import { createMockProviders } from '@batchwatch/msw';
+import { type AcmeExport, createAcmeClient } from './acme/client.gen.js';
+import { acmeExport } from './acme/export.kind.js';
+import { acmeMock } from './acme/acme.mock.js';
+export const done: Promise<JobSnapshot<AcmeExport>> = waitForJob(acmeExport(createAcmeClient({ apiKey: 'k' })), 'exp_1');
+export const mock = createMockProviders({ providers: [acmeMock] });
+export const id: string = mock.addJob('acme', 'export');
+`,
+);
+for (const [label, options] of [
+  ['bundler', { module: 'ESNext', moduleResolution: 'bundler' }],
+  ['node16', { module: 'node16', moduleResolution: 'node16' }],
+]) {
+  writeFileSync(
+    join(app, `tsconfig.gen.${label}.json`),
+    JSON.stringify({ compilerOptions: { ...base, ...options }, files: ['gen/use.ts'] }),
+  );
+  run(join(app, 'node_modules/.bin/tsc'), ['-p', `tsconfig.gen.${label}.json`], app);
+  console.log(`batchwatch generate output: tsc --noEmit (moduleResolution ${label}, skipLibCheck false): ok`);
+}
+run(join(app, 'node_modules/.bin/batchwatch'), [...generateArgs, '--check'], app);
+console.log('batchwatch generate --check on its own output: ok');
 rmSync(work, { recursive: true, force: true });
 console.log('packed-consumer: ok');

@@ -317,7 +317,7 @@ ${table(['bundle', 'brotli size'], report)}
 
 **What it means.** ${over.length === 0 ? 'Every entry is within its budget.' : `${met} of ${r.gated.length} budgets are met; the budgets were left as set, not raised.`} The main entries hold what most apps import: \`@batchwatch/core\` is the job model, every error a watch can meet and \`watchJob\` / \`waitForJob\` running one poll loop on its own; the scheduler (shared budgets, dedupe, notify routing), handles and \`pollOnce\`, result streaming, webhook verification and the client-building kit are entries of their own, and Runflow's and Check's webhook verification moved to \`/webhooks\` entries of those clients.
 
-- *What a browser ships* (\`browser-bundle\`): \`useBatch\` and \`useJobs\` from \`@batchwatch/react\` with every part of \`@batchwatch/core\` they use, and \`remoteSource\` from \`@batchwatch/core/http\`, in one esbuild bundle with only \`react\` and \`@tanstack/react-query\` left out: ${browser ? `${kB(browser.size)} of its ${kB(browser.limit)} budget` : 'not measured'}. Provider clients never reach a browser (keys stay on the server, behind \`createJobStatusHandler\`), so this is the number a page pays, and it is gated so that the ETA and fleet work cannot grow it unnoticed.\n- *Raised for the ETA-aware schedule*: the default schedule now estimates each running job's end and polls by it (the rules, the estimate from the count's change points, its state in handles, the applied-delay reporting under a scheduler). That costs about 1.05 kB (brotli) in every bundle that polls, and the poll loop written as an explicit state machine (every change of poll state through one reducer, notification rules in one module, the scheduler's holds done by the loop itself) about 0.35 kB more: \`@batchwatch/core\` 5 -> 6.5 kB (it was 4.96 kB before both), \`/scheduler\` 7.5 -> 8.2 kB, \`/handles\` 6.5 -> 7.4 kB, \`/results\` 4 -> 4.2 kB, the browser bundle 6.5 -> 7.5 kB (6.15 kB before), and react 2 -> 2.1 kB for \`estimate\` on every hook result. The fleet package (\`@batchwatch/bullmq\`) runs on servers and adds nothing to these.
+- *What a browser ships* (\`browser-bundle\`): \`useBatch\` and \`useJobs\` from \`@batchwatch/react\` with every part of \`@batchwatch/core\` they use, and \`remoteSource\` from \`@batchwatch/core/http\`, in one esbuild bundle with only \`react\` and \`@tanstack/react-query\` left out: ${browser ? `${kB(browser.size)} of its ${kB(browser.limit)} budget` : 'not measured'}. Provider clients never reach a browser (keys stay on the server, behind \`createJobStatusHandler\`), so this is the number a page pays, and it is gated so that the ETA and fleet work cannot grow it unnoticed.\n- *Raised for the ETA-aware schedule*: the default schedule now estimates each running job's end and polls by it (the rules, the estimate from the count's change points, its state in handles, the applied-delay reporting under a scheduler). That costs about 1.05 kB (brotli) in every bundle that polls, and the poll loop written as an explicit state machine (every change of poll state through one reducer, notification rules in one module, the scheduler's holds done by the loop itself) about 0.35 kB more: \`@batchwatch/core\` 5 -> 6.5 kB (it was 4.96 kB before both), \`/scheduler\` 7.5 -> 8.2 kB, \`/handles\` 6.5 -> 7.4 kB, \`/results\` 4 -> 4.2 kB, the browser bundle 6.5 -> 7.5 kB (6.15 kB before), and react 2 -> 2.1 kB for \`estimate\` on every hook result. The fleet package (\`@batchwatch/bullmq\`) runs on servers and adds nothing to these.\n- *Moved for job kinds as data*: every source and result pager of the three clients is now a description (\`JobKind\`) that one generic builder in \`@batchwatch/core/client-kit\` turns into the source and the pager (statuses, counts and timestamps read by field, offset, cursor and page paging, hints merged over several calls). The builder costs about 1.25 kB (brotli) in \`/client-kit\` (3.67 -> 4.91 kB, budget 4 -> 5 kB); the clients lost their hand-written copies, and their budgets came down by more than the kit's went up: the Check client 3.65 -> 3.55 kB (budget 4 -> 3.8 kB), the Runflow client 3.95 -> 3.70 kB (4 -> 3.9 kB), their \`/webhooks\` entries 1.52 -> 1.37 kB (2 -> 1.6 kB) and 0.99 -> 0.67 kB (1.5 -> 1 kB), which import only the status vocabulary now, and the Supermetrics client 6.09 -> 5.86 kB (budget unchanged). What an app that uses one client ships grows by about 1 kB (the builder serves every paging style, and one client's hand-written pager was smaller than it), about 0.7 kB with all three clients; the descriptions are what \`batchwatch generate\` and the generic lifecycle mock for any provider build on.
 - *@batchwatch/supermetrics-client*: ${supermetrics ? `${kB(supermetrics.size)} of ${kB(supermetrics.limit)}` : 'not measured'}. The earlier 4 kB budget could not hold with openapi-fetch (${kB(fetchSize)} alone) and the generated parameter guard for every operation of the spec, and its sources carry their result pagers (rows from \`/query/status\` and \`/query/results\` with the CSV/TSV reader, the queries of a batch) because \`jobResults(source, id)\` reads \`source.results\`. The client runs server-side, where the key lives, so its budget is 6.2 kB, with no exception path left in \`pnpm size\`.${notes.map((note) => `\n- ${note}`).join('')}
 `;
 }
@@ -372,7 +372,84 @@ ${table(['strategy', 'rows', 'rows per second', 'peak RSS growth', 'heap held af
 `;
 }
 
-const SECTIONS = { polling, overhead, scale, react, size, resultsStream };
+// ---------------------------------------------------------------------------------------------
+
+/** bench/fleet.mjs: @batchwatch/bullmq on a real redis-server, workers in their own processes. */
+function fleet(r) {
+  const title = 'Fleet: @batchwatch/bullmq on BullMQ and Redis';
+  if (r.error) return failed(r, title);
+  const t = r.targets;
+  const rows = [
+    [
+      'requests per second at the mock, busiest sliding second',
+      `${n(r.polling.maxSlidingSecond)} (mean ${n(r.polling.meanPerSecond, 1)})`,
+      `at most ${n(r.budgetPerSecond * t.budgetSlack)} (budget ${n(r.budgetPerSecond)} + ${Math.round((t.budgetSlack - 1) * 100)}%)`,
+      met(r.goals.budgetHeld),
+    ],
+    [
+      'jobs polled',
+      `${n(r.jobs - r.polling.jobsLeftUnpolled)} of ${n(r.jobs)} in ${s(r.polling.windowMs)}`,
+      'every job',
+      met(r.goals.everyJobPolled),
+    ],
+    [
+      'Redis memory per job once polled (default config)',
+      `${n(r.redis.bytesPerJobPolled)} B (${n(r.redis.bytesPerJobAdded)} B just added)`,
+      `at most ${n(t.bytesPerJob)} B`,
+      met(r.goals.bytesPerJob),
+    ],
+    [
+      `the same with \`${r.redis.tuned.config.replace(/^--/, '')}\` (${n(r.redis.tuned.jobs)} jobs)`,
+      `${n(r.redis.tuned.bytesPerJobPolled)} B (${n(r.redis.tuned.bytesPerJobAdded)} B just added)`,
+      '',
+      '',
+    ],
+    [
+      '`fleet.add` per second',
+      `${n(r.adds.parallelPerSecond)} (4 chunks of ${n(r.adds.chunk)} at once; ${n(r.adds.sequentialPerSecond)} one chunk at a time)`,
+      `at least ${n(t.addsPerSecond)}`,
+      met(r.goals.addsPerSecond),
+    ],
+    [
+      'worker CPU per poll',
+      `${r.cpu.workerMsPerPoll} ms against ${r.cpu.schedulerMsPerPoll} ms for \`createJobScheduler\` (${x(r.cpu.ratio)}); redis-server ${r.redis.cpuMsPerPoll} ms`,
+      `at most ${x(t.cpuRatio)}`,
+      met(r.goals.cpuRatio),
+    ],
+  ];
+  const notes = [];
+  if (!r.goals.bytesPerJob) {
+    notes.push(
+      `*Redis at most ${n(t.bytesPerJob)} B per job*: not met with Redis's default config, ${n(r.redis.bytesPerJobPolled)} B. Most of it is BullMQ's job hash: its \`opts\` (with the job id again) and our \`data\` and \`progress\` are each longer than \`hash-max-listpack-value\` (64 bytes by default), so Redis keeps every job hash as a hashtable, with an entry, a key and a value allocation per field (about 1.3 KB by \`MEMORY USAGE\` of one polled job); the delayed set and the key itself add the rest. The data (the handle without provider, kind, id and zero counters) and the progress (no timestamps, no raw body) are already trimmed, and the events stream is capped at 1,000 entries. With \`hash-max-listpack-value 1024\` in redis.conf the hash is one listpack and a polled job takes ${n(r.redis.tuned.bytesPerJobPolled)} B (measured on ${n(r.redis.tuned.jobs)} jobs, where the fixed cost of the stream and the loaded scripts weighs more per job).`,
+    );
+  }
+  if (!r.goals.budgetHeld) {
+    notes.push(
+      `*Budget held in every sliding second*: not met, ${n(r.polling.maxSlidingSecond)} requests in the busiest second for a budget of ${n(r.budgetPerSecond)}.`,
+    );
+  }
+  if (!r.goals.addsPerSecond) {
+    notes.push(`*${n(t.addsPerSecond)} adds per second*: not met, ${n(r.adds.parallelPerSecond)}.`);
+  }
+  if (!r.goals.cpuRatio) {
+    notes.push(
+      `*Worker CPU per poll at most ${x(t.cpuRatio)} the in-process scheduler's*: not met, ${x(r.cpu.ratio)}: every step is a BullMQ job (fetch with the limiter check, the poll, and an atomic move to delayed with the new handle), where the scheduler only sets a timer.`,
+    );
+  }
+  const quickNote = r.quick
+    ? `\n\nThis is a \`--quick\` run of ${n(r.jobs)} jobs: Redis's fixed memory (loaded scripts, the events stream) and the workers' idle CPU (blocking reads, lock renewal, stalled checks) are spread over few jobs and polls, so memory per job and CPU per poll read high; the goals are judged on the full run of 100,000 jobs.`
+    : '';
+  return `## ${title}
+
+**What was measured.** ${n(r.jobs)} Check batches that stay running are added through \`fleet.add\` (half one chunk of ${n(r.adds.chunk)} at a time, half in 4 parallel chunks), then ${r.workers} fleet worker processes (concurrency ${r.concurrency} each) poll them under one provider budget of ${n(r.budgetPerSecond)} requests per second; every job is due at once, so the budget binds. The workers' schedule is slow (\`minIntervalMs\` 10 minutes), so every poll in the window is a job's first and the window ends when the wait list is empty. redis-server (persistence off), the mock provider server and each worker run in their own processes on this 2-core machine. Requests are counted at the mock in every sliding one-second window across all workers; Redis memory is \`INFO memory\` \`used_memory\` over the empty server; worker CPU is the worker processes' user + system time over the polls they sent, against \`createJobScheduler\` watching the same jobs with the same budget in one process (from \`bench/fleet.mjs\`${r.date ? `, run on ${r.date.slice(0, 10)} with a load average of ${r.loadAverage.start[0]} at the start and ${r.loadAverage.end[0]} at the end: other work shared the 2 cores` : ''}).
+
+${table(['figure', 'measured', 'goal', 'result'], rows)}${quickNote}
+
+**What it means.** The shared BullMQ limiter held the provider to its budget in every sliding second while ${r.workers} processes polled ${n(r.polling.polls)} times: the limiter is split into windows (\`max: k\` per about \`1000k / P\` ms, about 5% of the budget each, with about 3% kept for the jitter between admission and arrival; see \`limiterFor\`) because a plain \`{ max: N, duration: 1000 }\` window lets 2N through a sliding second. A poll is charged its source's \`requestsPerPoll\` (a Supermetrics batch poll is two requests).${r.cpu.schedulerWindowMs ? ` The worker CPU per poll covers the whole fleet step (BullMQ's fetch with the limiter check, the poll, and one atomic script that stores the next handle and delays the job), summed over the worker processes; Redis spent another ${r.redis.cpuMsPerPoll} ms per poll. The in-process scheduler watched the same ${n(r.jobs)} jobs, all due at once, and sent ${n(r.cpu.schedulerPolls)} polls in ${s(r.cpu.schedulerWindowMs, 0)} (${n(r.cpu.schedulerPolls / (r.cpu.schedulerWindowMs / 1000), 0)} a second, under its budget of ${n(r.budgetPerSecond)}) at ${r.cpu.schedulerMsPerPoll} ms per poll; why it costs more at this size than on fewer jobs was not profiled here.${r.cpu.smallSchedulerMsPerPoll ? ` On 1,000 of the jobs it spent ${r.cpu.smallSchedulerMsPerPoll} ms per poll: the fleet worker's ${r.cpu.workerMsPerPoll} ms is ${x(r.cpu.smallRatio)} that, and ${x((r.cpu.workerMsPerPoll + r.redis.cpuMsPerPoll) / r.cpu.smallSchedulerMsPerPoll)} with Redis's CPU added${r.cpu.smallRatio > r.targets.cpuRatio ? `, over the ${x(r.targets.cpuRatio)} goal at that size` : ''}.` : ''}` : ''}${notes.length ? `\n\n${notes.map((note) => `- ${note}`).join('\n')}` : ''}
+`;
+}
+
+const SECTIONS = { polling, overhead, scale, react, size, resultsStream, fleet };
 
 /** One line per goal, for the console and the summary table. */
 export function goalRows(raw) {
@@ -421,6 +498,34 @@ export function goalRows(raw) {
       `streaming peak RSS growth under ${rs.goal.streamPeakRssGrowthUnderMB} MB`,
       rs.goal.met,
       `${rs.stream?.peakRssGrowthMB} MB (naive ${rs.naive?.peakRssGrowthMB} MB)`,
+    );
+  }
+  const fl = results.fleet;
+  if (fl && !fl.error) {
+    add(
+      'fleet',
+      `busiest sliding second within the budget (+${Math.round((fl.targets.budgetSlack - 1) * 100)}%)`,
+      fl.goals.budgetHeld,
+      `${fl.polling.maxSlidingSecond} for ${fl.budgetPerSecond}/s`,
+    );
+    add('fleet', 'every job polled', fl.goals.everyJobPolled, `${fl.jobs - fl.polling.jobsLeftUnpolled} of ${fl.jobs}`);
+    add(
+      'fleet',
+      `Redis at most ${fl.targets.bytesPerJob} B per polled job`,
+      fl.goals.bytesPerJob,
+      `${fl.redis.bytesPerJobPolled} B (${fl.redis.tuned.bytesPerJobPolled} B with hash-max-listpack-value 1024)`,
+    );
+    add(
+      'fleet',
+      `at least ${fl.targets.addsPerSecond} adds/s`,
+      fl.goals.addsPerSecond,
+      `${fl.adds.parallelPerSecond}/s`,
+    );
+    add(
+      'fleet',
+      `worker CPU per poll at most ${fl.targets.cpuRatio}× createJobScheduler's`,
+      fl.goals.cpuRatio,
+      `${x(fl.cpu.ratio)} (${fl.cpu.workerMsPerPoll} / ${fl.cpu.schedulerMsPerPoll} ms)`,
     );
   }
   const si = results.size;

@@ -96,6 +96,12 @@ serveParent({
     return { total: server.mock.requests.length, byStatus };
   },
 
+  /** When each request at or after `since` (clock ms) was answered, oldest first (bounded by `maxRequests`). */
+  requestTimes({ name, since = 0 }) {
+    const { server } = get(name);
+    return server.mock.requests.filter((r) => r.at >= since).map((r) => r.at);
+  },
+
   /** This process's CPU time in ms since it started, to tell whether the server was the bottleneck. */
   cpu() {
     const { user, system } = process.cpuUsage();

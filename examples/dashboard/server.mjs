@@ -29,6 +29,8 @@ import { createSupermetricsClient, supermetricsBatch, supermetricsQueryStatus } 
  * @property {number} [speed] How much faster than real time the mock jobs run. Defaults to 1.
  * @property {number} [seed] Seeds the mock providers' ids. Defaults to 2026.
  * @property {string} [distDir] The built page. Defaults to `dist/` beside this file.
+ * @property {string} [fleet] A Redis URL: serve snapshots from a `@batchwatch/bullmq` fleet (a fleet
+ *   worker in this process polls; any number of viewers cost no provider request). Defaults to none.
  */
 /**
  * @typedef {object} DashboardServer
@@ -38,7 +40,8 @@ import { createSupermetricsClient, supermetricsBatch, supermetricsQueryStatus } 
  * @property {Record<Provider, string>} keys The provider keys this server holds (the page must never see them).
  * @property {DashboardJob[]} jobs
  * @property {import('@batchwatch/msw/server').MockProviderServer} providers
- * @property {() => Promise<void>} close Closes the page server and the mock providers.
+ * @property {import('@batchwatch/bullmq').Fleet} [fleet] The fleet, in `fleet` mode.
+ * @property {() => Promise<void>} close Closes the page server, the fleet and the mock providers.
  */
 
 const HOST = '127.0.0.1';
@@ -202,8 +205,14 @@ export async function start(options = {}) {
   });
   const known = new Set(jobs.map((job) => `${job.provider}/${job.kind}/${job.id}`));
 
+  // FLEET mode: a fleet worker polls the providers (here, in this process; on other machines in
+  // production) and the handler reads snapshots from Redis, so N viewers cost no provider request.
+  const fleetMode = options.fleet
+    ? await startFleet(options.fleet, Object.values(sources).flatMap(Object.values))
+    : undefined;
+
   const handler = createJobStatusHandler({
-    sources,
+    sources: fleetMode ? fleetMode.sources : sources,
     basePath: '/api/batchwatch',
     // Only the jobs this server created, and cancels only from this page (not a cross-site form).
     authorize: (request, ref) => {
@@ -280,6 +289,7 @@ export async function start(options = {}) {
       await listen(server, 0);
     }
   } catch (error) {
+    await fleetMode?.close();
     await providers.close();
     throw error;
   }
@@ -291,10 +301,34 @@ export async function start(options = {}) {
     keys,
     jobs,
     providers,
+    ...(fleetMode ? { fleet: fleetMode.fleet } : {}),
     async close() {
       server.closeAllConnections();
       await new Promise((done) => server.close(() => done(undefined)));
+      await fleetMode?.close();
       await providers.close();
+    },
+  };
+}
+
+/**
+ * A fleet on `redis`, with a fleet worker in this process, and the handler's sources reading from it.
+ * @param {string} redis
+ * @param {import('@batchwatch/core').JobSource<unknown>[]} sources
+ */
+async function startFleet(redis, sources) {
+  const { createFleet, createFleetWorker, fleetSnapshots } = await import('@batchwatch/bullmq');
+  const onError = (/** @type {unknown} */ error) =>
+    console.error(`dashboard fleet: ${error instanceof Error ? error.message : String(error)}`);
+  const worker = createFleetWorker({ connection: redis, sources, onError });
+  const fleet = createFleet({ connection: redis, sources, onError });
+  await Promise.all([worker.waitUntilReady(), fleet.waitUntilReady()]);
+  return {
+    fleet,
+    sources: fleetSnapshots(fleet),
+    async close() {
+      await fleet.close();
+      await worker.close();
     },
   };
 }
@@ -307,13 +341,18 @@ async function main() {
   }
   const speed = Number(process.env.SPEED ?? 1);
   if (!(speed > 0 && speed <= 1000)) throw new Error(`SPEED must be a number from 0 to 1000, not ${process.env.SPEED}`);
-  const dashboard = await start({ port, speed });
+  const fleet = process.env.FLEET || undefined;
+  if (fleet !== undefined && !/^rediss?:\/\//.test(fleet)) {
+    throw new Error('FLEET must be a redis:// or rediss:// URL, e.g. FLEET=redis://127.0.0.1:6379');
+  }
+  const dashboard = await start({ port, speed, ...(fleet ? { fleet } : {}) });
   if (port === undefined && dashboard.port !== DEFAULT_PORT) {
     console.log(`Port ${DEFAULT_PORT} is busy; using ${dashboard.port} instead.`);
   }
   console.log(
     `Mock providers on ${dashboard.providersUrl} (server-side only), ${dashboard.jobs.length} jobs at ${speed}x speed.`,
   );
+  if (dashboard.fleet) console.log('Snapshots come from the @batchwatch/bullmq fleet on FLEET (Redis).');
   console.log(`Dashboard: ${dashboard.url}  (Ctrl-C to stop)`);
   const stop = () => {
     dashboard.close().then(

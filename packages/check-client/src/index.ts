@@ -11,7 +11,14 @@ export type {
   paths,
   webhooks,
 } from './generated/schema.gen.js';
-export { type CheckBatch, checkBatch, checkBatchSnapshot, checkBatchStatus, checkBatchStatusTable } from './jobs.js';
+export {
+  type CheckBatch,
+  checkBatch,
+  checkBatchKind,
+  checkBatchSnapshot,
+  checkBatchStatus,
+  checkBatchStatusTable,
+} from './jobs.js';
 export {
   CHECK_RESULTS_PAGE_MAX,
   type CheckBatchResultsOptions,

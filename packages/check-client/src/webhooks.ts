@@ -19,7 +19,7 @@ import {
   webhookBodyBytes,
 } from '@batchwatch/core/webhooks';
 import type { components } from './generated/schema.gen.js';
-import { checkBatchStatus } from './jobs.js';
+import { CHECK, checkBatchEventTable, checkBatchStatus } from './vocabulary.js';
 
 /** The envelope of every Check webhook delivery. */
 export type CheckWebhookEvent = components['schemas']['WebhookEvent'];
@@ -157,11 +157,6 @@ export async function signCheckWebhook(
   return `t=${timestamp},v1=${await hmacSha256Hex(key, signedPayload(timestamp, rawBody))}`;
 }
 
-const BATCH_EVENTS: Readonly<Record<string, 'completed' | 'failed'>> = {
-  'batch.completed': 'completed',
-  'batch.failed': 'failed',
-};
-
 /**
  * The core notification for a verified `batch.completed` or `batch.failed` event: `{ provider:
  * 'check', kind: 'batch', id, status }`, the id from `data.batchId` or `data.id`, and the status as
@@ -170,7 +165,9 @@ const BATCH_EVENTS: Readonly<Record<string, 'completed' | 'failed'>> = {
  * `batch.cancelled` event: a cancelled batch is only seen by polling.
  */
 export function checkWebhookNotification(event: CheckWebhookEvent): JobNotification | undefined {
-  const fallback = Object.hasOwn(BATCH_EVENTS, event.type) ? BATCH_EVENTS[event.type] : undefined;
+  const fallback = Object.hasOwn(checkBatchEventTable, event.type)
+    ? checkBatchEventTable[event.type as keyof typeof checkBatchEventTable]
+    : undefined;
   if (!fallback) return undefined;
   const data = event.data as CheckWebhookBatchData;
   const id = typeof data.batchId === 'string' && data.batchId ? data.batchId : data.id;
@@ -180,7 +177,7 @@ export function checkWebhookNotification(event: CheckWebhookEvent): JobNotificat
     successCount: data.successCount,
     failureCount: data.failureCount,
   });
-  const notification: JobNotification = { provider: 'check', kind: 'batch', id };
+  const notification: JobNotification = { provider: CHECK, kind: 'batch', id };
   if (status !== 'unknown') notification.status = status;
   return notification;
 }

@@ -1,29 +1,12 @@
 import { readFileSync } from 'node:fs';
-import type { JobStatus } from '@batchwatch/core';
 import { describe, expect, it } from 'vitest';
-import { type CheckBatch, checkBatchSnapshot, checkBatchStatusTable, type KnownBatchStatus } from '../src/index.js';
+import { type CheckBatch, checkBatchSnapshot } from '../src/index.js';
 
 const example = (file: string): CheckBatch =>
   JSON.parse(readFileSync(new URL(`../../../specs/check/examples/${file}`, import.meta.url), 'utf8'));
 
-const expected: Record<KnownBatchStatus, JobStatus> = {
-  pending: 'queued',
-  validating: 'queued',
-  processing: 'running',
-  completed: 'succeeded',
-  failed: 'failed',
-  cancelled: 'cancelled',
-};
-
-describe('checkBatchStatusTable', () => {
-  it('should map exactly the documented statuses', () => {
-    expect(checkBatchStatusTable).toEqual(expected);
-  });
-
-  it.each(Object.entries(expected))('should map %s without failures to %s', (raw, status) => {
-    expect(checkBatchSnapshot({ id: 'batch_1', status: raw, failureCount: 0 }, 0).status).toBe(status);
-  });
-
+// Every documented status goes mock -> client -> JobStatus in packages/msw/test/vocabulary.test.ts.
+describe('checkBatchSnapshot statuses', () => {
   it.each(['archived', 'COMPLETED', 'canceled'])('should treat %j as unknown and not terminal', (raw) => {
     expect(checkBatchSnapshot({ id: 'batch_1', status: raw }, 0)).toMatchObject({
       status: 'unknown',

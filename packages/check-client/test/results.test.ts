@@ -10,14 +10,7 @@ import {
   startRecordingServer,
 } from '@batchwatch/test-utils';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import {
-  checkBatch,
-  checkBatchResults,
-  checkItemStatusTable,
-  checkResultItem,
-  createCheckClient,
-  type KnownItemStatus,
-} from '../src/index.js';
+import { checkBatch, checkBatchResults, checkResultItem, createCheckClient } from '../src/index.js';
 
 const BATCH = 'batch_a1b2c3d4e5f6';
 const KEY = 'vfy_live_SECRET_key_123';
@@ -229,17 +222,9 @@ describe('checkBatchResults (GET /v1/batch/{id}/results)', () => {
   });
 });
 
-describe('checkItemStatusTable', () => {
-  it('should map every documented item status to exactly one item status', () => {
-    const table: Record<KnownItemStatus, string> = {
-      pending: 'pending',
-      queued: 'pending',
-      processing: 'pending',
-      completed: 'succeeded',
-      failed: 'failed',
-      skipped: 'skipped',
-    };
-    expect(checkItemStatusTable).toEqual(table);
+// Every documented item status goes mock -> client in packages/msw/test/vocabulary.test.ts.
+describe('checkResultItem', () => {
+  it('should read an undocumented item status as unknown, a failed one without a message with a default', () => {
     expect(checkResultItem({ id: 'item_9', status: 'archived' }, 8)).toEqual({
       id: 'item_9',
       index: 8,

@@ -1,5 +1,6 @@
+export { parseDuration } from './args.js';
 export { DEMO_JOBS, runDemo } from './demo.js';
-export { type CliIo, HELP, parseDuration, run } from './main.js';
+export { type CliIo, HELP, run } from './main.js';
 export { type JobRef, KEY_ENV, KINDS, type ProviderName, parseJobRef, UsageError } from './refs.js';
 export type { JobRow, Output, Reporter } from './report.js';
 export {

@@ -94,9 +94,10 @@ interface Clients {
 
 /**
  * Builds the job source for each reference, creating one client per provider. A missing key is a
- * {@link UsageError} that names the variable to set; an id the spec forbids is one too.
+ * {@link UsageError} that names the variable to set; an id the spec forbids is one too (unless
+ * `checkIds` is false: a fleet worker builds one source per kind, for no job in particular).
  */
-export function sourcesFor(refs: readonly JobRef[], settings: ProviderSettings): JobSource[] {
+export function sourcesFor(refs: readonly JobRef[], settings: ProviderSettings, checkIds = true): JobSource[] {
   const clients: Clients = {};
   const client = <P extends ProviderName>(provider: P): NonNullable<Clients[P]> => {
     const existing = clients[provider];
@@ -130,6 +131,7 @@ export function sourcesFor(refs: readonly JobRef[], settings: ProviderSettings):
   };
   return refs.map((ref) => {
     const source = makeSource(ref, client);
+    if (!checkIds) return source;
     try {
       source.validateId?.(ref.id);
     } catch (error) {

@@ -28,6 +28,8 @@ export interface JobRow {
 
 /** Where the watch command sends what happens. */
 export interface Reporter {
+  /** Every job is known (in the order given): a display can lay out its rows in that order. */
+  begin?(rows: readonly JobRow[]): void;
   /** A job's snapshot changed. */
   snapshot(row: JobRow, snapshot: JobSnapshot): void;
   /** A poll answered (or failed); `row.nextPollAt` says when the next one goes. */
@@ -224,6 +226,10 @@ export function barReporter(out: Output, now: () => number, redact: Redact = kee
   };
   out.on?.('resize', onResize);
   return {
+    // Rows keep the order the jobs were given in, whichever answers first.
+    begin: (all) => {
+      for (const row of all) draw(row);
+    },
     snapshot: draw,
     poll: draw,
     end: draw,

@@ -92,6 +92,110 @@ function standing(snapshot: JobSnapshot): string {
   return `${snapshot.status} (${raw}${completed}/${total ?? '?'})`;
 }
 
+/** The message for a job that has no results yet. */
+const notEnded = (ref: JobRef, snapshot: JobSnapshot, detail: string) =>
+  `${ref.text} has no results yet: it is ${standing(snapshot)}. ${detail}`;
+
+/** stdout as the results stream sees it: writes that wait for `drain`, and a signal aborted on Ctrl-C or when the reader goes away. */
+function resultsOutput(stdout: Output, signal: AbortSignal) {
+  const controller = new AbortController();
+  const onAbort = () => controller.abort(signal.reason);
+  signal.addEventListener('abort', onAbort, { once: true });
+  let closed = false;
+  const onError = () => {
+    // The reader went away (e.g. `| head`): stop fetching, nothing more to say.
+    closed = true;
+    controller.abort(new Error('stdout closed'));
+  };
+  stdout.on?.('error', onError);
+  return {
+    signal: controller.signal,
+    /** Whether the reader went away. */
+    get closed() {
+      return closed;
+    },
+    async write(text: string) {
+      if (stdout.write(text) === false) await drained(stdout, controller.signal);
+    },
+    release() {
+      signal.removeEventListener('abort', onAbort);
+      stdout.off?.('error', onError);
+    },
+  };
+}
+
+/**
+ * The text written for the items: NDJSON lines, or CSV lines after a header (item columns, written
+ * before the first page; a Supermetrics query's from its first row's keys, written with that row).
+ */
+function itemText(settings: ResultsSettings, rows: boolean) {
+  // Cells shown on a terminal get their control characters escaped; a file or pipe gets the data.
+  const shown = settings.stdout.isTTY === true;
+  const cell = (value: unknown) => {
+    const field = csvField(value, { raw: settings.csvRaw === true });
+    return shown ? inert(field) : field;
+  };
+  const csvLine = (fields: readonly unknown[]) => `${fields.map(cell).join(',')}\r\n`;
+  let columns: string[] | undefined = rows ? undefined : [...ITEM_COLUMNS];
+  return {
+    header: settings.format === 'csv' && columns ? [csvLine(columns)] : [],
+    item(item: ResultItem): string[] {
+      if (settings.format === 'ndjson') return [`${inertJson(item)}\n`];
+      if (!rows) return [csvLine([item.id, item.index, item.status, item.failure?.code, item.failure?.message])];
+      const raw = (item as ResultItem<Record<string, unknown>>).raw ?? {};
+      const text: string[] = [];
+      if (!columns) {
+        columns = Object.keys(raw);
+        text.push(csvLine(columns));
+      }
+      text.push(csvLine(columns.map((c) => raw[c])));
+      return text;
+    },
+  };
+}
+
+/** Whether to stop before the items: a job that has not ended, without `partial` (said on stderr). */
+async function stopsBeforeEnd(
+  ref: JobRef,
+  source: JobSource,
+  options: Parameters<typeof pollUntilSnapshot>[2],
+  settings: ResultsSettings,
+  clean: (text: string) => string,
+): Promise<boolean> {
+  const first = await pollUntilSnapshot(source, createJobHandle(source, ref.id), options);
+  if (!first.snapshot) throw first.error;
+  if (first.snapshot.isTerminal || settings.partial) return false;
+  settings.stderr.write(
+    `batchwatch: ${clean(notEnded(ref, first.snapshot, `Results are written once it ends: wait with "batchwatch watch ${ref.text}", or pass --partial to write the items it has now.`))}\n`,
+  );
+  return true;
+}
+
+/** Says on stderr what ended the stream; returns the exit code. */
+function failed(
+  error: unknown,
+  ref: JobRef,
+  written: number,
+  settings: ResultsSettings,
+  clean: (text: string) => string,
+) {
+  const { stderr } = settings;
+  if (settings.signal.aborted) {
+    stderr.write(`batchwatch: interrupted after ${written} items\n`);
+    return EXIT.interrupted;
+  }
+  if (error instanceof ResultsNotReadyError) {
+    stderr.write(
+      `batchwatch: ${clean(notEnded(ref, error.snapshot, `A Supermetrics query has no rows before it ends (--partial cannot change that): wait with "batchwatch watch ${ref.text}".`))}\n`,
+    );
+    return EXIT.jobFailed;
+  }
+  stderr.write(
+    `batchwatch: ${clean(`${ref.text}: ${(error as Error).message} (${whyEnded(error, ref, settings.keyNames)})`)}\n`,
+  );
+  return EXIT.jobFailed;
+}
+
 /**
  * Streams every item of the job to stdout as it arrives: NDJSON (`{ id, index, status, failure?, raw }`
  * per line) or CSV (Supermetrics query rows: a header from the first row's keys, then the rows;
@@ -102,36 +206,15 @@ function standing(snapshot: JobSnapshot): string {
  * not ended, 130 interrupted.
  */
 export async function writeResults(ref: JobRef, source: JobSource, settings: ResultsSettings): Promise<number> {
-  const { stdout, stderr, format } = settings;
   const redact = redactor(settings.secrets ?? []);
   const clean = (text: string) => inert(redact(text));
-  // Cells shown on a terminal get their control characters escaped; a file or pipe gets the data.
-  const shown = stdout.isTTY === true;
-  const cell = (value: unknown) => {
-    const field = csvField(value, { raw: settings.csvRaw === true });
-    return shown ? inert(field) : field;
-  };
-  const csvLine = (fields: readonly unknown[]) => `${fields.map(cell).join(',')}\r\n`;
-  const controller = new AbortController();
-  const onAbort = () => controller.abort(settings.signal.reason);
-  settings.signal.addEventListener('abort', onAbort, { once: true });
-  let closed = false;
-  const onError = () => {
-    // The reader went away (e.g. `| head`): stop fetching, nothing more to say.
-    closed = true;
-    controller.abort(new Error('stdout closed'));
-  };
-  stdout.on?.('error', onError);
+  const out = resultsOutput(settings.stdout, settings.signal);
   const rows = ref.provider === 'supermetrics' && ref.kind === 'query';
-  let columns: string[] | undefined = rows ? undefined : [...ITEM_COLUMNS];
+  const text = itemText(settings, rows);
   let written = 0;
-  const write = async (text: string) => {
-    if (stdout.write(text) === false) await drained(stdout, controller.signal);
-  };
-  const notEnded = (snapshot: JobSnapshot, detail: string) =>
-    `${ref.text} has no results yet: it is ${standing(snapshot)}. ${detail}`;
   try {
     const polling = {
+      signal: out.signal,
       ...(settings.minIntervalMs !== undefined
         ? { minIntervalMs: settings.minIntervalMs, initialIntervalMs: settings.minIntervalMs }
         : {}),
@@ -139,60 +222,18 @@ export async function writeResults(ref: JobRef, source: JobSource, settings: Res
     };
     // One rule for every provider: a job that has not ended has no results unless --partial.
     // Supermetrics query rows come from the status endpoint itself, which says so (ResultsNotReadyError).
-    if (!rows) {
-      const first = await pollUntilSnapshot(source, createJobHandle(source, ref.id), {
-        signal: controller.signal,
-        ...polling,
-      });
-      if (!first.snapshot) throw first.error;
-      if (!first.snapshot.isTerminal && !settings.partial) {
-        stderr.write(
-          `batchwatch: ${clean(notEnded(first.snapshot, `Results are written once it ends: wait with "batchwatch watch ${ref.text}", or pass --partial to write the items it has now.`))}\n`,
-        );
-        return EXIT.jobFailed;
-      }
-    }
-    if (format === 'csv' && columns) await write(csvLine(columns));
-    const stream = jobResults(source, ref.id, {
-      signal: controller.signal,
-      ...polling,
-    });
-    for await (const item of stream) {
+    if (!rows && (await stopsBeforeEnd(ref, source, polling, settings, clean))) return EXIT.jobFailed;
+    for (const line of text.header) await out.write(line);
+    for await (const item of jobResults(source, ref.id, polling)) {
       if (settings.max !== undefined && written >= settings.max) break;
-      if (format === 'ndjson') {
-        await write(`${inertJson(item)}\n`);
-      } else if (rows) {
-        const raw = (item as ResultItem<Record<string, unknown>>).raw ?? {};
-        if (!columns) {
-          columns = Object.keys(raw);
-          await write(csvLine(columns));
-        }
-        await write(csvLine(columns.map((c) => raw[c])));
-      } else {
-        await write(csvLine([item.id, item.index, item.status, item.failure?.code, item.failure?.message]));
-      }
+      for (const line of text.item(item)) await out.write(line);
       written++;
-      if (closed) break;
+      if (out.closed) break;
     }
     return EXIT.ok;
   } catch (error) {
-    if (closed) return EXIT.ok;
-    if (settings.signal.aborted) {
-      stderr.write(`batchwatch: interrupted after ${written} items\n`);
-      return EXIT.interrupted;
-    }
-    if (error instanceof ResultsNotReadyError) {
-      stderr.write(
-        `batchwatch: ${clean(notEnded(error.snapshot, `A Supermetrics query has no rows before it ends (--partial cannot change that): wait with "batchwatch watch ${ref.text}".`))}\n`,
-      );
-      return EXIT.jobFailed;
-    }
-    stderr.write(
-      `batchwatch: ${clean(`${ref.text}: ${(error as Error).message} (${whyEnded(error, ref, settings.keyNames)})`)}\n`,
-    );
-    return EXIT.jobFailed;
+    return out.closed ? EXIT.ok : failed(error, ref, written, settings, clean);
   } finally {
-    settings.signal.removeEventListener('abort', onAbort);
-    stdout.off?.('error', onError);
+    out.release();
   }
 }

@@ -8,7 +8,7 @@ import {
   PermissionDeniedError,
   PollTimeoutError,
 } from '@batchwatch/core';
-import { createJobScheduler } from '@batchwatch/core/scheduler';
+import { createJobScheduler, type ScheduledWatchOptions } from '@batchwatch/core/scheduler';
 import type { JobRef } from './refs.js';
 import { barReporter, type JobRow, lineReporter, ndjsonReporter, type Output, type Reporter } from './report.js';
 import { redactor } from './text.js';
@@ -52,6 +52,8 @@ export interface WatchSettings {
   now?: () => number;
   /** Asks the provider to cancel a job the first time this returns true for one of its snapshots. */
   cancelWhen?: (ref: JobRef, snapshot: JobSnapshot) => boolean;
+  /** Opens each watch somewhere else than this process's scheduler (`watch --redis`: a fleet). Defaults to the scheduler. */
+  watchWith?: (ref: JobRef, options: ScheduledWatchOptions) => JobWatch;
 }
 
 /** What {@link watchJobs} ends with: the exit code and how each job ended. */
@@ -62,29 +64,18 @@ export interface WatchResult {
   rows: JobRow[];
 }
 
-/** Watches every job to its end with one scheduler and reports as it goes. */
-export async function watchJobs(
-  refs: readonly JobRef[],
-  sources: readonly JobSource[],
-  settings: WatchSettings,
-): Promise<WatchResult> {
-  const now = settings.now ?? Date.now;
-  const redact = redactor(settings.secrets ?? []);
-  const reporter: Reporter = settings.json
+/** Bars on a TTY, lines on a pipe, NDJSON with `json`. */
+function reporterFor(settings: WatchSettings, now: () => number, redact: (text: string) => string): Reporter {
+  return settings.json
     ? ndjsonReporter(settings.stdout, redact)
     : settings.stdout.isTTY
       ? barReporter(settings.stdout, now, redact)
       : lineReporter(settings.stdout, now, redact);
-  const scheduler = createJobScheduler({
-    maxConcurrent: 8,
-    ...(settings.minIntervalMs !== undefined
-      ? { minIntervalMs: settings.minIntervalMs, initialIntervalMs: settings.minIntervalMs }
-      : {}),
-    ...(settings.maxIntervalMs !== undefined ? { maxIntervalMs: settings.maxIntervalMs } : {}),
-    ...(settings.timeoutMs !== undefined ? { timeoutMs: settings.timeoutMs } : {}),
-  });
-  const started = now();
-  const rows: JobRow[] = refs.map((ref) => ({
+}
+
+/** A row per job, waiting for its first snapshot. */
+function waitingRows(refs: readonly JobRef[], started: number): JobRow[] {
+  return refs.map((ref) => ({
     ref: ref.text,
     status: 'waiting',
     rawStatus: null,
@@ -95,69 +86,126 @@ export async function watchJobs(
     startedAt: started,
     nextPollAt: null,
   }));
-  const watches: JobWatch[] = refs.map((ref, i) => {
-    const row = rows[i] as JobRow;
-    let cancelSent = false;
-    const watch: JobWatch = scheduler.watch(sources[i] as JobSource, ref.id, {
-      signal: settings.signal,
-      resolveOnUnsuccessful: true,
-      onSnapshot(snapshot: JobSnapshot) {
-        row.status = snapshot.status;
-        row.rawStatus = snapshot.rawStatus;
-        row.completed = snapshot.progress.completed;
-        row.failed = snapshot.progress.failed;
-        row.total = snapshot.progress.total;
-        row.fraction = snapshot.progress.fraction;
-        row.estimate = snapshot.estimate;
-        reporter.snapshot(row, snapshot);
-        if (!cancelSent && !snapshot.isTerminal && settings.cancelWhen?.(ref, snapshot)) {
-          cancelSent = true;
-          // The outcome shows in `done`; a failed cancel request only ends up in the row's message.
-          watch.cancel().catch((error: unknown) => {
-            row.message = `cancel failed: ${(error as Error).message}`;
-          });
-        }
-      },
-      onPoll(event) {
-        row.nextPollAt = event.delayMs === null ? null : event.at + event.durationMs + event.delayMs;
-        // An error that ended polling is told with the outcome (and why), not as a retry.
-        row.pollError =
-          event.error === undefined || event.delayMs === null
-            ? undefined
-            : `${event.httpStatus ? `HTTP ${event.httpStatus}` : (event.error as Error).name}, ${event.delaySource === 'server' ? 'Retry-After' : 'backoff'}`;
-        reporter.poll(row);
-      },
-    });
-    return watch;
-  });
-  const results = await Promise.allSettled(
-    watches.map(async (watch, i) => {
-      const row = rows[i] as JobRow;
-      try {
-        const final = await watch.done;
-        row.outcome = final.status;
-        if (final.failure && final.status !== 'succeeded') row.message = final.failure.message;
-      } catch (error) {
-        row.outcome = settings.signal.aborted ? 'interrupted' : error instanceof PollTimeoutError ? 'timeout' : 'error';
-        row.message = `${(error as Error).message}${row.outcome === 'error' ? ` (${whyEnded(error, refs[i] as JobRef, settings.keyNames)})` : ''}`;
-        throw error;
-      } finally {
-        row.endedAt = now();
-        row.nextPollAt = null;
-        reporter.end(row);
+}
+
+/** Copies a snapshot into its row. */
+function showSnapshot(row: JobRow, snapshot: JobSnapshot): void {
+  row.status = snapshot.status;
+  row.rawStatus = snapshot.rawStatus;
+  row.completed = snapshot.progress.completed;
+  row.failed = snapshot.progress.failed;
+  row.total = snapshot.progress.total;
+  row.fraction = snapshot.progress.fraction;
+  row.estimate = snapshot.estimate;
+}
+
+/** Opens the watch of one job: its snapshots and polls fill `row` and go to the reporter; `cancelWhen` may cancel it once. */
+function openWatch(
+  ref: JobRef,
+  row: JobRow,
+  open: (options: ScheduledWatchOptions) => JobWatch,
+  reporter: Reporter,
+  settings: WatchSettings,
+): JobWatch {
+  let cancelSent = false;
+  const watch: JobWatch = open({
+    signal: settings.signal,
+    resolveOnUnsuccessful: true,
+    onSnapshot(snapshot: JobSnapshot) {
+      showSnapshot(row, snapshot);
+      reporter.snapshot(row, snapshot);
+      if (!cancelSent && !snapshot.isTerminal && settings.cancelWhen?.(ref, snapshot)) {
+        cancelSent = true;
+        // The outcome shows in `done`; a failed cancel request only ends up in the row's message.
+        watch.cancel().catch((error: unknown) => {
+          row.message = `cancel failed: ${(error as Error).message}`;
+        });
       }
-    }),
-  );
-  await scheduler.close();
-  reporter.close(rows);
-  const exitCode = settings.signal.aborted
+    },
+    onPoll(event) {
+      row.nextPollAt = event.delayMs === null ? null : event.at + event.durationMs + event.delayMs;
+      // An error that ended polling is told with the outcome (and why), not as a retry.
+      row.pollError =
+        event.error === undefined || event.delayMs === null
+          ? undefined
+          : `${event.httpStatus ? `HTTP ${event.httpStatus}` : (event.error as Error).name}, ${event.delaySource === 'server' ? 'Retry-After' : 'backoff'}`;
+      reporter.poll(row);
+    },
+  });
+  return watch;
+}
+
+/** Waits for the watch's end and writes its outcome into `row`; rejects as the watch does. */
+async function endOf(
+  watch: JobWatch,
+  ref: JobRef,
+  row: JobRow,
+  reporter: Reporter,
+  settings: WatchSettings,
+  now: () => number,
+): Promise<void> {
+  try {
+    const final = await watch.done;
+    row.outcome = final.status;
+    if (final.failure && final.status !== 'succeeded') row.message = final.failure.message;
+  } catch (error) {
+    row.outcome = settings.signal.aborted ? 'interrupted' : error instanceof PollTimeoutError ? 'timeout' : 'error';
+    row.message = `${(error as Error).message}${row.outcome === 'error' ? ` (${whyEnded(error, ref, settings.keyNames)})` : ''}`;
+    throw error;
+  } finally {
+    row.endedAt = now();
+    row.nextPollAt = null;
+    reporter.end(row);
+  }
+}
+
+/** The exit code of a watch of several jobs: interrupted, then a timeout, then whether every job succeeded. */
+function exitCodeOf(rows: readonly JobRow[], results: readonly PromiseSettledResult<void>[], signal: AbortSignal) {
+  return signal.aborted
     ? EXIT.interrupted
     : rows.some((r) => r.outcome === 'timeout')
       ? EXIT.timeout
       : results.every((r) => r.status === 'fulfilled') && rows.every((r) => r.outcome === 'succeeded')
         ? EXIT.ok
         : EXIT.jobFailed;
-  return { exitCode, rows };
+}
+
+/** Watches every job to its end with one scheduler and reports as it goes. */
+export async function watchJobs(
+  refs: readonly JobRef[],
+  sources: readonly JobSource[],
+  settings: WatchSettings,
+): Promise<WatchResult> {
+  const now = settings.now ?? Date.now;
+  const reporter = reporterFor(settings, now, redactor(settings.secrets ?? []));
+  const scheduler = createJobScheduler({
+    maxConcurrent: 8,
+    ...(settings.minIntervalMs !== undefined
+      ? { minIntervalMs: settings.minIntervalMs, initialIntervalMs: settings.minIntervalMs }
+      : {}),
+    ...(settings.maxIntervalMs !== undefined ? { maxIntervalMs: settings.maxIntervalMs } : {}),
+    ...(settings.timeoutMs !== undefined ? { timeoutMs: settings.timeoutMs } : {}),
+  });
+  const rows = waitingRows(refs, now());
+  reporter.begin?.(rows);
+  const watches = refs.map((ref, i) =>
+    openWatch(
+      ref,
+      rows[i] as JobRow,
+      (options) =>
+        settings.watchWith
+          ? settings.watchWith(ref, options)
+          : scheduler.watch(sources[i] as JobSource, ref.id, options),
+      reporter,
+      settings,
+    ),
+  );
+  const results = await Promise.allSettled(
+    watches.map((watch, i) => endOf(watch, refs[i] as JobRef, rows[i] as JobRow, reporter, settings, now)),
+  );
+  await scheduler.close();
+  reporter.close(rows);
+  return { exitCode: exitCodeOf(rows, results, settings.signal), rows };
 }
 
 /**

@@ -194,4 +194,19 @@ describe('barReporter', () => {
     expect(out.listenerCount('resize')).toBe(0);
     expect(out.written).toContain('4 jobs: 3 running, 1 failed');
   });
+
+  it('should keep the rows in the order the jobs were given, whichever answers first', () => {
+    const out = new FakeTerminal();
+    const reporter = barReporter(out, () => NOW);
+    const rows = [row('runflow:batch:first'), row('check:batch:second'), row('supermetrics:query:third')];
+    reporter.begin?.(rows);
+    reporter.snapshot(rows[2] as JobRow, {} as never);
+    reporter.snapshot(rows[0] as JobRow, {} as never);
+    out.emit('resize');
+    const text = out.written.replace(/\u001b\[[0-9;?]*[A-Za-z]/g, '\n');
+    const at = (ref: string) => text.lastIndexOf(ref);
+    expect(at('runflow:batch:first')).toBeLessThan(at('check:batch:second'));
+    expect(at('check:batch:second')).toBeLessThan(at('supermetrics:query:third'));
+    reporter.close(rows);
+  });
 });

@@ -1,5 +1,13 @@
 // The msw-free public surface, shared by both entry points.
 export {
+  defineMockProvider,
+  type MockBodyContext,
+  type MockKindOperations,
+  type MockKindOptions,
+  type MockProvider,
+  type MockProviderOptions,
+} from './described.js';
+export {
   createMockProviders,
   type JobView,
   type MockApiKeys,
@@ -7,6 +15,7 @@ export {
   type MockJobInfo,
   type MockJobInit,
   type MockJobKind,
+  type MockKindName,
   type MockProviderName,
   type MockProviders,
   type MockProvidersOptions,

@@ -119,80 +119,114 @@ function post(request: MockCallbackRequest, signal: AbortSignal, timeoutMs: numb
   });
 }
 
-/** @internal */
-export function createCallbackSender(
+/** Signs `event` as `provider` pushes it: Runflow's `Runflow-Signature`, Check's `X-Check-Signature`. */
+async function signedRequest(
   mock: MockProviders,
   options: MockCallbackOptions,
-  clock: { now(): number },
-): CallbackSender {
-  const { retries = 2, retryDelayMs = 250, timeoutMs = 5000 } = options;
-  const deliveries: MockCallbackDelivery[] = [];
-  const controller = new AbortController();
-  const timers = new Set<ReturnType<typeof setTimeout>>();
-  const pending = new Set<Promise<unknown>>();
-
-  const track = <T>(promise: Promise<T>): Promise<T> => {
-    pending.add(promise);
-    void promise.finally(() => pending.delete(promise)).catch(() => {});
-    return promise;
-  };
-  const sleep = (ms: number) =>
-    new Promise<void>((resolve) => {
-      if (controller.signal.aborted) return resolve();
-      const onAbort = () => resolve();
-      const timer = setTimeout(() => {
-        timers.delete(timer);
-        controller.signal.removeEventListener('abort', onAbort);
-        resolve();
-      }, ms);
-      timers.add(timer);
-      controller.signal.addEventListener('abort', onAbort, { once: true });
-    });
-
-  const pushes = (info: MockJobInfo | undefined): info is MockJobInfo =>
-    info !== undefined &&
-    ((info.provider === 'runflow' && info.kind === 'batch' && info.callbackUrl !== undefined && !!options.runflow) ||
-      (info.provider === 'check' && !!options.check));
-
-  async function sign(
-    provider: MockPushProvider,
-    event: unknown,
-    jobId: string | undefined,
-    o: MockCallbackSignOptions = {},
-  ): Promise<MockCallbackRequest> {
-    const body = typeof event === 'string' ? event : JSON.stringify(event);
-    const headers: Record<string, string> = { 'Content-Type': 'application/json' };
-    if (provider === 'runflow') {
-      const url = o.url ?? (jobId === undefined ? undefined : mock.job(jobId)?.callbackUrl);
-      if (url === undefined) throw new TypeError('a Runflow callback needs a url (the batch has no callback_url)');
-      const secret = o.secret ?? options.runflow?.secret;
-      if (secret !== undefined) headers[RUNFLOW_SIGNATURE_HEADER] = await signRunflowCallback(body, secret);
-      headers['Runflow-Request-Id'] = randomUUID();
-      return { provider, jobId, url, headers, body };
-    }
-    const url = o.url ?? options.check?.url;
-    const secret = o.secret ?? options.check?.secret;
-    if (url === undefined || secret === undefined)
-      throw new TypeError('a Check webhook needs callbacks.check (url, secret)');
-    const timestamp = o.timestamp ?? Math.floor(Date.now() / 1000);
-    headers[CHECK_SIGNATURE_HEADER] = await signCheckWebhook(body, secret, { timestamp });
+  provider: MockPushProvider,
+  event: unknown,
+  jobId: string | undefined,
+  o: MockCallbackSignOptions = {},
+): Promise<MockCallbackRequest> {
+  const body = typeof event === 'string' ? event : JSON.stringify(event);
+  const headers: Record<string, string> = { 'Content-Type': 'application/json' };
+  if (provider === 'runflow') {
+    const url = o.url ?? (jobId === undefined ? undefined : mock.job(jobId)?.callbackUrl);
+    if (url === undefined) throw new TypeError('a Runflow callback needs a url (the batch has no callback_url)');
+    const secret = o.secret ?? options.runflow?.secret;
+    if (secret !== undefined) headers[RUNFLOW_SIGNATURE_HEADER] = await signRunflowCallback(body, secret);
+    headers['Runflow-Request-Id'] = randomUUID();
     return { provider, jobId, url, headers, body };
   }
+  const url = o.url ?? options.check?.url;
+  const secret = o.secret ?? options.check?.secret;
+  if (url === undefined || secret === undefined)
+    throw new TypeError('a Check webhook needs callbacks.check (url, secret)');
+  const timestamp = o.timestamp ?? Math.floor(Date.now() / 1000);
+  headers[CHECK_SIGNATURE_HEADER] = await signCheckWebhook(body, secret, { timestamp });
+  return { provider, jobId, url, headers, body };
+}
 
-  async function build(jobId: string, o?: MockCallbackSignOptions): Promise<MockCallbackRequest> {
-    const info = mock.job(jobId);
-    const event = mock.pushEvent(jobId);
+/** The sender behind `server.callbacks`: deliveries with retries, timers armed for clock-driven ends. */
+class Sender implements CallbackSender {
+  readonly deliveries: MockCallbackDelivery[] = [];
+  readonly api: MockCallbacks;
+  readonly #controller = new AbortController();
+  readonly #timers = new Set<ReturnType<typeof setTimeout>>();
+  readonly #pending = new Set<Promise<unknown>>();
+  readonly #retries: number;
+  readonly #retryDelayMs: number;
+  readonly #timeoutMs: number;
+
+  constructor(
+    readonly mock: MockProviders,
+    readonly options: MockCallbackOptions,
+    readonly clock: { now(): number },
+  ) {
+    this.#retries = options.retries ?? 2;
+    this.#retryDelayMs = options.retryDelayMs ?? 250;
+    this.#timeoutMs = options.timeoutMs ?? 5000;
+    this.api = {
+      deliveries: this.deliveries,
+      build: (jobId, o) => this.build(jobId, o),
+      sign: (provider, event, o) => signedRequest(this.mock, this.options, provider, event, undefined, o),
+      send: async (request) => {
+        const delivery = this.#record(request, false);
+        if (!delivery.error) await this.#track(this.#attempt(delivery));
+        return delivery;
+      },
+      settled: () => this.#settled(),
+    };
+  }
+
+  #track<T>(promise: Promise<T>): Promise<T> {
+    this.#pending.add(promise);
+    void promise.finally(() => this.#pending.delete(promise)).catch(() => {});
+    return promise;
+  }
+
+  async #settled(): Promise<void> {
+    while (this.#pending.size > 0) await Promise.allSettled([...this.#pending]);
+  }
+
+  #sleep(ms: number): Promise<void> {
+    const { signal } = this.#controller;
+    return new Promise<void>((resolve) => {
+      if (signal.aborted) return resolve();
+      const onAbort = () => resolve();
+      const timer = setTimeout(() => {
+        this.#timers.delete(timer);
+        signal.removeEventListener('abort', onAbort);
+        resolve();
+      }, ms);
+      this.#timers.add(timer);
+      signal.addEventListener('abort', onAbort, { once: true });
+    });
+  }
+
+  #pushes(info: MockJobInfo | undefined): info is MockJobInfo {
+    const { options } = this;
+    return (
+      info !== undefined &&
+      ((info.provider === 'runflow' && info.kind === 'batch' && info.callbackUrl !== undefined && !!options.runflow) ||
+        (info.provider === 'check' && !!options.check))
+    );
+  }
+
+  async build(jobId: string, o?: MockCallbackSignOptions): Promise<MockCallbackRequest> {
+    const info = this.mock.job(jobId);
+    const event = this.mock.pushEvent(jobId);
     if (!info || event === undefined) {
       throw new TypeError(`job ${jobId} has no push event (unknown, not ended, or its provider pushes nothing for it)`);
     }
-    return sign(info.provider as MockPushProvider, event, jobId, o);
+    return signedRequest(this.mock, this.options, info.provider as MockPushProvider, event, jobId, o);
   }
 
-  async function attempt(delivery: MockCallbackDelivery): Promise<boolean> {
+  async #attempt(delivery: MockCallbackDelivery): Promise<boolean> {
     delivery.attempts++;
     delivery.sentAt.push(Date.now());
     try {
-      delivery.status = await post(delivery, controller.signal, timeoutMs);
+      delivery.status = await post(delivery, this.#controller.signal, this.#timeoutMs);
       delivery.error = undefined;
       delivery.delivered = delivery.status >= 200 && delivery.status < 300;
     } catch (error) {
@@ -202,7 +236,7 @@ export function createCallbackSender(
     return delivery.delivered;
   }
 
-  function record(request: MockCallbackRequest, automatic: boolean): MockCallbackDelivery {
+  #record(request: MockCallbackRequest, automatic: boolean): MockCallbackDelivery {
     const delivery: MockCallbackDelivery = {
       ...request,
       headers: { ...request.headers },
@@ -213,67 +247,62 @@ export function createCallbackSender(
       error: undefined,
       delivered: false,
     };
-    deliveries.push(delivery);
+    this.deliveries.push(delivery);
     if (!isLoopbackUrl(request.url))
       delivery.error = `refused: ${request.url} is not an http URL on a loopback address`;
     return delivery;
   }
 
-  async function deliver(id: string): Promise<void> {
-    const delivery = record(await build(id), true);
+  async #deliver(id: string): Promise<void> {
+    const delivery = this.#record(await this.build(id), true);
     if (delivery.error) return;
-    for (let k = 0; !controller.signal.aborted; k++) {
-      if ((await attempt(delivery)) || k >= retries) return;
-      await sleep(retryDelayMs * 2 ** k);
+    for (let k = 0; !this.#controller.signal.aborted; k++) {
+      if ((await this.#attempt(delivery)) || k >= this.#retries) return;
+      await this.#sleep(this.#retryDelayMs * 2 ** k);
     }
   }
 
   // A job whose script only the clock drives ends unobserved: look at it when it is due, so it ends then.
-  function arm(id: string, at: number, tries = 0): void {
-    if (controller.signal.aborted) return;
+  #arm(id: string, at: number, tries = 0): void {
+    if (this.#controller.signal.aborted) return;
     const timer = setTimeout(
       () => {
-        timers.delete(timer);
-        const info = mock.job(id); // reading the job lets the engine see its end (and call jobEnded)
+        this.#timers.delete(timer);
+        const info = this.mock.job(id); // reading the job lets the engine see its end (and call jobEnded)
         if (info && info.finishedAt === undefined && info.endsAt !== undefined && tries < 20)
-          arm(id, info.endsAt, tries + 1);
+          this.#arm(id, info.endsAt, tries + 1);
       },
-      Math.max(0, at - clock.now()) + 1,
+      Math.max(0, at - this.clock.now()) + 1,
     );
-    timers.add(timer);
+    this.#timers.add(timer);
   }
 
-  return {
-    api: {
-      get deliveries() {
-        return deliveries;
-      },
-      build,
-      sign: (provider, event, o) => sign(provider, event, undefined, o),
-      async send(request) {
-        const delivery = record(request, false);
-        if (!delivery.error) await track(attempt(delivery));
-        return delivery;
-      },
-      async settled() {
-        while (pending.size > 0) await Promise.allSettled([...pending]);
-      },
-    },
-    jobCreated(id) {
-      const info = mock.job(id);
-      if (!pushes(info) || info.finishedAt !== undefined || info.endsAt === undefined) return;
-      arm(id, info.endsAt);
-    },
-    // The engine reports each job's end once.
-    jobEnded(id) {
-      if (controller.signal.aborted || !pushes(mock.job(id)) || mock.pushEvent(id) === undefined) return;
-      track(deliver(id)).catch(() => {});
-    },
-    async close() {
-      controller.abort();
-      for (const timer of timers) clearTimeout(timer);
-      timers.clear();
-      while (pending.size > 0) await Promise.allSettled([...pending]);
-    },
-  };
+  jobCreated(id: string): void {
+    const info = this.mock.job(id);
+    if (!this.#pushes(info) || info.finishedAt !== undefined || info.endsAt === undefined) return;
+    this.#arm(id, info.endsAt);
+  }
+
+  // The engine reports each job's end once.
+  jobEnded(id: string): void {
+    if (this.#controller.signal.aborted || !this.#pushes(this.mock.job(id)) || this.mock.pushEvent(id) === undefined)
+      return;
+    this.#track(this.#deliver(id)).catch(() => {});
+  }
+
+  async close(): Promise<void> {
+    this.#controller.abort();
+    for (const timer of this.#timers) clearTimeout(timer);
+    this.#timers.clear();
+    await this.#settled();
+  }
+}
+
+/** @internal */
+export function createCallbackSender(
+  mock: MockProviders,
+  options: MockCallbackOptions,
+  clock: { now(): number },
+): CallbackSender {
+  return new Sender(mock, options, clock);
 }

@@ -1,6 +1,7 @@
 export * from './api.js';
 export {
   checkHandlers,
+  mockProviderHandlers,
   type ProviderHandlerOptions,
   type ProvidersHandlerOptions,
   providerHandlers,

@@ -1,5 +1,6 @@
 import { type HttpHandler, http } from 'msw';
-import { type MockProviderName, type MockProviders, PRODUCTION_BASES } from './engine.js';
+import type { MockProvider } from './described.js';
+import { type MockBases, type MockProviderName, type MockProviders, PRODUCTION_BASES } from './engine.js';
 
 /** Options for the msw handler factories. */
 export interface ProviderHandlerOptions {
@@ -42,6 +43,25 @@ export function runflowHandlers(mock: MockProviders, options: ProviderHandlerOpt
 /** msw handlers serving Check from `mock`: batch create, list, read, results and cancel. */
 export function checkHandlers(mock: MockProviders, options: ProviderHandlerOptions = {}): HttpHandler[] {
   return handlersFor('check', mock, options);
+}
+
+/**
+ * msw handlers serving a provider of your own (made by `defineMockProvider` and given to
+ * `createMockProviders({ providers })`) from `mock`, at its production base URL or `options.baseUrl`.
+ *
+ * @example
+ * const openai = defineMockProvider({ name: 'openai', baseUrl: OPENAI_BASE_URL, kinds: [openaiBatchKind] });
+ * const mock = createMockProviders({ providers: [openai] });
+ * const server = setupServer(...mockProviderHandlers(mock, openai));
+ */
+export function mockProviderHandlers<P extends string>(
+  mock: MockProviders<P>,
+  provider: MockProvider<P>,
+  options: ProviderHandlerOptions = {},
+): HttpHandler[] {
+  const base = (options.baseUrl ?? provider.baseUrl).replace(/\/+$/, '');
+  const bases = { [provider.name]: base } as MockBases<P>;
+  return [http.all(`${base}/*`, ({ request }) => mock.handle(request, bases))];
 }
 
 /**

@@ -106,6 +106,11 @@ export interface JobScript {
   totalGrowth?: readonly number[];
   /** Where the job ends. Defaults to `'succeeded'`. */
   end?: JobEnd;
+  /**
+   * The provider's literal status at the end instead of the end's default: another status the
+   * provider shows for `end`, e.g. `'expired'` for an OpenAI batch that ends `failed`. Defaults to none.
+   */
+  endRaw?: string;
   /** For `partially_succeeded`: the share of items that fail, at least one and not all. Defaults to `0.2`. */
   failureRate?: number;
   /**
@@ -180,14 +185,6 @@ export const script = {
   },
 } as const;
 
-/** Where a job is in its script after a status read. */
-export interface ScriptPosition {
-  /** The current phase, or `undefined` once the script reached its end. */
-  phase: Phase | undefined;
-  /** How far into the phase, `0..1` (the point on a `[from, to]` progress ramp). */
-  fraction: number;
-}
-
 /** A cursor over a script's phases; it only moves forward. */
 export interface ScriptCursor {
   /** The current phase's index (`phases.length` once the end is reached). */
@@ -196,27 +193,6 @@ export interface ScriptCursor {
   startStep: number;
   /** The scripted millisecond the current phase started at. */
   startMs: number;
-}
-
-/** Advances `cursor` to the phase that holds at lifecycle step `step` and scripted time `ms`. */
-export function advance(phases: readonly Phase[], cursor: ScriptCursor, step: number, ms: number): ScriptPosition {
-  for (;;) {
-    const phase = phases[cursor.index];
-    if (!phase) return { phase: undefined, fraction: 1 };
-    if (phase.ms !== undefined && phase.polls === undefined) {
-      const spent = ms - cursor.startMs;
-      if (spent < phase.ms) return { phase, fraction: phase.ms > 0 ? spent / phase.ms : 1 };
-      cursor.startMs += phase.ms;
-      cursor.startStep = step;
-    } else {
-      const polls = Math.max(1, phase.polls ?? 1);
-      const spent = step - cursor.startStep;
-      if (spent < polls) return { phase, fraction: polls > 1 ? spent / (polls - 1) : 1 };
-      cursor.startStep += polls;
-      cursor.startMs = ms;
-    }
-    cursor.index++;
-  }
 }
 
 /** The progress a phase reports at `fraction` of its length. */

@@ -10,7 +10,7 @@ import {
 import {
   createMockProviders,
   type MockBases,
-  type MockJobKind,
+  type MockKindName,
   type MockProviderName,
   type MockProviders,
   type MockProvidersOptions,
@@ -27,22 +27,27 @@ export type {
   MockPushProvider,
 } from './callbacks.js';
 
-/** A job the server starts with. */
-export interface MockServerJob {
-  provider: MockProviderName;
-  kind: MockJobKind;
+/** A job the server starts with; `P` names the providers defined with `defineMockProvider`. */
+export interface MockServerJob<P extends string = never> {
+  /** The provider. */
+  provider: MockProviderName | P;
+  /** Its kind at the provider. */
+  kind: MockKindName<P>;
   /** Defaults to the mock's `defaultScript`. */
   script?: JobScript;
 }
 
-/** Options for {@link startMockProviderServer}; the engine options (`seed`, `speed`, `apiKeys`, ...) apply too. */
-export interface MockProviderServerOptions extends MockProvidersOptions {
+/**
+ * Options for {@link startMockProviderServer}; the engine options (`seed`, `speed`, `apiKeys`,
+ * `providers`, ...) apply too. Each provider of `providers` is served on the prefix `/<name>`.
+ */
+export interface MockProviderServerOptions<P extends string = never> extends MockProvidersOptions<P> {
   /** A loopback address: `127.0.0.1` (or another `127.x.y.z`) or `::1`; anything else throws. Defaults to `127.0.0.1`. */
   host?: string;
   /** Defaults to `0`: an ephemeral port. */
   port?: number;
   /** Jobs to add before the server answers. Defaults to none. */
-  jobs?: readonly MockServerJob[];
+  jobs?: readonly MockServerJob<NoInfer<P>>[];
   /**
    * Push signed Runflow batch callbacks and Check webhooks to a receiver on a loopback address
    * when jobs end (real time, up to 2 retries, cancelled by `close()`). Defaults to none.
@@ -50,16 +55,19 @@ export interface MockProviderServerOptions extends MockProvidersOptions {
   callbacks?: MockCallbackOptions;
 }
 
-/** A running mock provider server. */
-export interface MockProviderServer {
+/** A running mock provider server; `P` names the providers defined with `defineMockProvider`. */
+export interface MockProviderServer<P extends string = never> {
   /** `http://127.0.0.1:<port>` */
   url: string;
-  /** Base URLs to give the clients: `${url}/supermetrics`, `${url}/runflow`, `${url}/check`. */
-  urls: Record<MockProviderName, string>;
+  /**
+   * Base URLs to give the clients: `${url}/supermetrics`, `${url}/runflow`, `${url}/check`, and
+   * `${url}/<name>` for each provider of your own.
+   */
+  urls: Record<MockProviderName | P, string>;
   /** The engine behind the server (add jobs, read `requests`, ...). */
-  mock: MockProviders;
+  mock: MockProviders<P>;
   /** The jobs from `options.jobs`, with their ids, in the same order. */
-  jobs: Array<MockServerJob & { id: string }>;
+  jobs: Array<MockServerJob<P> & { id: string }>;
   /** Deliveries of pushed events, and hooks to build, sign and send more (duplicates, replays, forgeries). */
   callbacks: MockCallbacks;
   /** Aborts slow responses, closes every connection and the server; nothing is left on the event loop. */
@@ -67,6 +75,8 @@ export interface MockProviderServer {
 }
 
 const PREFIXES: Required<MockBases> = { supermetrics: '/supermetrics', runflow: '/runflow', check: '/check' };
+
+type AnyMock = MockProviders<string>;
 
 function isLoopback(host: string): boolean {
   return host === '::1' || /^127(\.\d{1,3}){3}$/.test(host);
@@ -81,6 +91,36 @@ function readBody(req: IncomingMessage): Promise<Buffer> {
   });
 }
 
+/** Answers one node:http request from the engine, as a Fetch API round trip (nothing after `signal` aborts). */
+async function answer(
+  mock: AnyMock,
+  prefixes: Readonly<Record<string, string>>,
+  req: IncomingMessage,
+  res: ServerResponse,
+  origin: string,
+  signal: AbortSignal,
+): Promise<void> {
+  const method = req.method ?? 'GET';
+  const body = method === 'GET' || method === 'HEAD' ? undefined : await readBody(req);
+  const headers = new Headers();
+  for (let i = 0; i + 1 < req.rawHeaders.length; i += 2) headers.append(req.rawHeaders[i]!, req.rawHeaders[i + 1]!);
+  const request = new Request(`${origin}${req.url ?? '/'}`, {
+    method,
+    headers,
+    body: body && body.length > 0 ? new Uint8Array(body) : undefined,
+    signal,
+  });
+  const response = await mock.handle(request, prefixes);
+  if (signal.aborted) return;
+  if (!response) {
+    res.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8' });
+    res.end(`no mock route for ${method} ${req.url ?? '/'}\n`);
+    return;
+  }
+  res.writeHead(response.status, Object.fromEntries(response.headers));
+  res.end(Buffer.from(await response.arrayBuffer()));
+}
+
 /**
  * Starts a real HTTP server on a loopback address that simulates Supermetrics, Runflow and Check on
  * path prefixes (`/supermetrics`, `/runflow`, `/check`), driven by {@link createMockProviders} with
@@ -91,7 +131,14 @@ function readBody(req: IncomingMessage): Promise<Buffer> {
  * const client = createRunflowClient({ apiKey: 'demo', baseUrl: server.urls.runflow });
  * await server.close();
  */
-export async function startMockProviderServer(options: MockProviderServerOptions = {}): Promise<MockProviderServer> {
+export async function startMockProviderServer<P extends string = never>(
+  options?: MockProviderServerOptions<P>,
+): Promise<MockProviderServer<P>>;
+// The plain signature last, so that `Parameters<typeof startMockProviderServer>` stays the options of the three.
+export async function startMockProviderServer(options?: MockProviderServerOptions): Promise<MockProviderServer>;
+export async function startMockProviderServer<P extends string = never>(
+  options: MockProviderServerOptions<P> = {},
+): Promise<MockProviderServer<P>> {
   const { host = '127.0.0.1', port = 0, jobs = [], callbacks = {}, ...engineOptions } = options;
   if (!isLoopback(host)) {
     throw new RangeError(
@@ -105,8 +152,8 @@ export async function startMockProviderServer(options: MockProviderServerOptions
   }
   // The engine calls its job hooks from microtasks, so `sender` is set before the first call.
   let sender: CallbackSender | undefined;
-  const mock = createMockProviders({
-    ...engineOptions,
+  const mock: AnyMock = createMockProviders<string>({
+    ...(engineOptions as MockProvidersOptions<string>),
     onJobCreated: (id) => {
       engineOptions.onJobCreated?.(id);
       sender?.jobCreated(id);
@@ -116,7 +163,9 @@ export async function startMockProviderServer(options: MockProviderServerOptions
       sender?.jobEnded(id);
     },
   });
-  sender = createCallbackSender(mock, callbacks, engineOptions.clock ?? { now: () => Date.now() });
+  sender = createCallbackSender(mock as MockProviders, callbacks, engineOptions.clock ?? { now: () => Date.now() });
+  const prefixes: Record<string, string> = { ...PREFIXES };
+  for (const provider of engineOptions.providers ?? []) prefixes[provider.name] = `/${provider.name}`;
   const started = jobs.map((job) => ({ ...job, id: mock.addJob(job.provider, job.kind, job.script) }));
   const inFlight = new Set<AbortController>();
   const origin = (address: AddressInfo) =>
@@ -129,32 +178,13 @@ export async function startMockProviderServer(options: MockProviderServerOptions
       inFlight.delete(controller);
       controller.abort();
     });
-    const answer = async () => {
-      const method = req.method ?? 'GET';
-      const body = method === 'GET' || method === 'HEAD' ? undefined : await readBody(req);
-      const headers = new Headers();
-      for (let i = 0; i + 1 < req.rawHeaders.length; i += 2) headers.append(req.rawHeaders[i]!, req.rawHeaders[i + 1]!);
-      const request = new Request(`${origin(server.address() as AddressInfo)}${req.url ?? '/'}`, {
-        method,
-        headers,
-        body: body && body.length > 0 ? new Uint8Array(body) : undefined,
-        signal: controller.signal,
-      });
-      const response = await mock.handle(request, PREFIXES);
-      if (controller.signal.aborted) return;
-      if (!response) {
-        res.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8' });
-        res.end(`no mock route for ${method} ${req.url ?? '/'}\n`);
-        return;
-      }
-      res.writeHead(response.status, Object.fromEntries(response.headers));
-      res.end(Buffer.from(await response.arrayBuffer()));
-    };
-    answer().catch((error: unknown) => {
-      if (res.headersSent) return void res.destroy();
-      res.writeHead(500, { 'Content-Type': 'text/plain; charset=utf-8' });
-      res.end(`mock provider error: ${error instanceof Error ? error.message : String(error)}\n`);
-    });
+    answer(mock, prefixes, req, res, origin(server.address() as AddressInfo), controller.signal).catch(
+      (error: unknown) => {
+        if (res.headersSent) return void res.destroy();
+        res.writeHead(500, { 'Content-Type': 'text/plain; charset=utf-8' });
+        res.end(`mock provider error: ${error instanceof Error ? error.message : String(error)}\n`);
+      },
+    );
   });
 
   await new Promise<void>((resolve, reject) => {
@@ -167,9 +197,12 @@ export async function startMockProviderServer(options: MockProviderServerOptions
   const url = origin(server.address() as AddressInfo);
   return {
     url,
-    urls: { supermetrics: `${url}/supermetrics`, runflow: `${url}/runflow`, check: `${url}/check` },
-    mock,
-    jobs: started,
+    urls: Object.fromEntries(Object.entries(prefixes).map(([name, prefix]) => [name, `${url}${prefix}`])) as Record<
+      MockProviderName | P,
+      string
+    >,
+    mock: mock as MockProviders<P>,
+    jobs: started as Array<MockServerJob<P> & { id: string }>,
     callbacks: sender.api,
     async close() {
       await sender?.close();

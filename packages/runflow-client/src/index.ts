@@ -13,9 +13,11 @@ export {
   type RunflowBatch,
   type RunflowRun,
   runflowBatch,
+  runflowBatchKind,
   runflowBatchSnapshot,
   runflowBatchStatusTable,
   runflowRun,
+  runflowRunKind,
   runflowRunSnapshot,
   runflowRunStatusTable,
 } from './jobs.js';

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { JobNotification, JobStatus } from '@batchwatch/core';
+import type { JobNotification } from '@batchwatch/core';
 import { mapStatus } from '@batchwatch/core/client-kit';
 import {
   getWebhookHeader,
@@ -18,7 +18,7 @@ import {
   WebhookVerificationError,
 } from '@batchwatch/core/webhooks';
 import type { components } from './generated/schema.gen.js';
-import { runflowBatchStatusTable } from './jobs.js';
+import { RUNFLOW, runflowBatchStatusTable, runflowCallbackEventTable } from './vocabulary.js';
 
 /** The body Runflow POSTs to a batch's `callback_url` when the batch reaches a terminal status. */
 export type RunflowBatchCallbackEvent = components['schemas']['BatchCallbackEvent'];
@@ -77,15 +77,6 @@ export function signRunflowCallback(rawBody: WebhookBody, secret: string): Promi
   return hmacSha256Hex(resolveWebhookSecrets(secret, 'secret')[0] as string, rawBody);
 }
 
-/** Event name -> status, for callbacks without a `status` field. */
-const EVENT_STATUS: Readonly<Record<string, JobStatus>> = {
-  'batch.succeeded': 'succeeded',
-  'batch.partial_succeeded': 'partially_succeeded',
-  'batch.failed': 'failed',
-  'batch.cancelled': 'cancelled',
-  'batch.canceled': 'cancelled',
-};
-
 /**
  * The core notification for a verified batch callback: `{ provider: 'runflow', kind: 'batch', id:
  * batch_id, status }`, with `status` mapped through {@link runflowBatchStatusTable} (else from the
@@ -93,9 +84,10 @@ const EVENT_STATUS: Readonly<Record<string, JobStatus>> = {
  * `scheduler.notify` or `watch.notify` of a `runflowBatch` watch.
  */
 export function runflowCallbackNotification(event: RunflowBatchCallbackEvent): JobNotification {
-  const notification: JobNotification = { provider: 'runflow', kind: 'batch', id: event.batch_id };
+  const notification: JobNotification = { provider: RUNFLOW, kind: 'batch', id: event.batch_id };
   let status = mapStatus(runflowBatchStatusTable, event.status);
-  if (status === 'unknown' && Object.hasOwn(EVENT_STATUS, event.event)) status = EVENT_STATUS[event.event] as JobStatus;
+  if (status === 'unknown' && typeof event.event === 'string')
+    status = mapStatus(runflowCallbackEventTable, event.event);
   if (status !== 'unknown') notification.status = status;
   return notification;
 }

@@ -14,7 +14,6 @@ import {
   createSupermetricsClient,
   supermetricsBatch,
   supermetricsBatchQueryItem,
-  supermetricsBatchQueryStatusTable,
   supermetricsQueryRows,
   supermetricsQueryStatus,
 } from '../src/index.js';
@@ -459,13 +458,8 @@ describe('supermetricsBatchQueries (GET /query/batch/{id}/status pages)', () => 
     expect(items.slice(5).map((i) => i.status)).toEqual(['cancelled', 'cancelled']);
   });
 
-  it('should map every documented per-query status', () => {
-    expect(supermetricsBatchQueryStatusTable).toEqual({
-      QUEUED: 'pending',
-      RUNNING: 'pending',
-      SUCCESS: 'succeeded',
-      FAILURE: 'failed',
-    });
+  // Every documented per-query status_code goes mock -> client in packages/msw/test/vocabulary.test.ts.
+  it('should read an undocumented per-query status as unknown, and one without a status from its info', () => {
     expect(supermetricsBatchQueryItem({ status_code: 'PAUSED' }, 4).status).toBe('unknown');
     expect(supermetricsBatchQueryItem({ status_code: 'QUEUED' }, 4).status).toBe('pending');
     expect(supermetricsBatchQueryItem({ result_info: { total_rows: 1 } }, 4)).toMatchObject({

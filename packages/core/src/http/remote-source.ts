@@ -187,6 +187,27 @@ export function remoteSource<TRaw = unknown>(
     createRemoteSource<T>(baseUrl, provider, kind, { ...shared, ...extra });
 }
 
+/** The error for a batchwatch server's error answer: the core class for its status, or `CancelNotSupportedError`. */
+function errorOf(response: Response, body: unknown, now: number, provider: ProviderName, who: string): Error {
+  const hints = readHints(undefined, response, now);
+  const wire =
+    isRecord(body) && isRecord(body.error) ? (body.error as Partial<JobStatusErrorBody['error']>) : undefined;
+  if (response.status === 405 && wire?.code === 'cancel_not_supported') {
+    return new CancelNotSupportedError(wire.message ?? `${who} jobs cannot be cancelled`);
+  }
+  const details: HttpErrorDetails = {
+    provider,
+    status: response.status,
+    headers: headersToRecord(response.headers),
+    body,
+  };
+  if (typeof wire?.code === 'string') details.code = wire.code;
+  if (typeof wire?.message === 'string') details.message = wire.message;
+  const retryAfterMs = isCount(wire?.retryAfterMs) ? wire.retryAfterMs : hints.retryAfterMs;
+  if (retryAfterMs !== undefined) details.retryAfterMs = retryAfterMs;
+  return HttpError.from(details);
+}
+
 function createRemoteSource<TRaw>(
   baseUrl: string,
   provider: ProviderName,
@@ -231,28 +252,8 @@ function createRemoteSource<TRaw>(
       if (response.ok) throw invalid(`sent a body that is not JSON for ${who}`, response.status, text);
       body = text;
     }
-    if (!response.ok) throw toError(response, body, context.now());
+    if (!response.ok) throw errorOf(response, body, context.now(), provider, who);
     return { response, text, body };
-  };
-
-  const toError = (response: Response, body: unknown, now: number): Error => {
-    const hints = readHints(undefined, response, now);
-    const wire =
-      isRecord(body) && isRecord(body.error) ? (body.error as Partial<JobStatusErrorBody['error']>) : undefined;
-    if (response.status === 405 && wire?.code === 'cancel_not_supported') {
-      return new CancelNotSupportedError(wire.message ?? `${who} jobs cannot be cancelled`);
-    }
-    const details: HttpErrorDetails = {
-      provider,
-      status: response.status,
-      headers: headersToRecord(response.headers),
-      body,
-    };
-    if (typeof wire?.code === 'string') details.code = wire.code;
-    if (typeof wire?.message === 'string') details.message = wire.message;
-    const retryAfterMs = isCount(wire?.retryAfterMs) ? wire.retryAfterMs : hints.retryAfterMs;
-    if (retryAfterMs !== undefined) details.retryAfterMs = retryAfterMs;
-    return HttpError.from(details);
   };
 
   const source: RemoteJobSource<TRaw> = {

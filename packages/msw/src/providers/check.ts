@@ -1,8 +1,9 @@
-import type { components } from '@batchwatch/check-client';
+import { CHECK_BASE_URL, type components, type KnownBatchStatus, type KnownItemStatus } from '@batchwatch/check-client';
 import { alnum, derive, hex, int } from '../random.js';
 import {
   type EngineApi,
-  type ItemState,
+  type ErrorDetail,
+  type ItemVocabulary,
   intParam,
   iso,
   isoOrNull,
@@ -15,12 +16,11 @@ import {
   type RouteRequest,
   rateLimitHeaders,
   readJson,
+  statusIn,
+  type Vocabulary,
 } from './shared.js';
 
 type S = components['schemas'];
-
-/** Check's production API (`/v1/...` paths). */
-export const CHECK_URL = 'https://api.check.ai';
 
 const ERRORS: Record<number, [code: string, message: string]> = {
   400: ['bad_request', 'The request is malformed.'],
@@ -36,44 +36,44 @@ const ERRORS: Record<number, [code: string, message: string]> = {
   503: ['service_unavailable', 'The service is temporarily unavailable.'],
 };
 
-function error(
-  status: number,
-  engine: EngineApi,
-  detail: { code?: string; message?: string; retryAfter?: number } = {},
-) {
+function error(status: number, detail: ErrorDetail): Reply {
   const [code, message] = ERRORS[status] ?? ['internal_error', 'An internal error occurred.'];
+  const { retryAfter } = detail;
   const body: S['ErrorResponse'] = {
     error: {
       code: detail.code ?? code,
       message:
         detail.message ??
-        (detail.retryAfter === undefined ? message : `Rate limit exceeded. Try again in ${detail.retryAfter} seconds.`),
-      requestId: `req_${engine.requestId(12)}`,
-      ...(detail.retryAfter === undefined ? {} : { retryAfter: detail.retryAfter }),
+        (retryAfter === undefined ? message : `Rate limit exceeded. Try again in ${retryAfter} seconds.`),
+      requestId: `req_${detail.req.requestId.slice(0, 12)}`,
+      ...(retryAfter === undefined ? {} : { retryAfter }),
+      ...(detail.errors ? { details: detail.errors as S['ErrorObject']['details'] } : {}),
     },
   };
-  return { status, body } satisfies Reply;
+  return { status, body };
 }
 
-/** Normalized state -> batch `status`. `completed` covers partial success: `failureCount` tells it apart. */
-const STATUS: Record<JobView['state'], string> = {
-  queued: 'pending',
-  running: 'processing',
-  unknown: 'paused',
-  succeeded: 'completed',
-  partially_succeeded: 'completed',
-  failed: 'failed',
-  cancelled: 'cancelled',
+/** A batch's `status` in each state: `completed` covers partial success (`failureCount` tells it apart). */
+const STATUSES: Vocabulary<KnownBatchStatus> = {
+  queued: ['pending', 'validating'],
+  running: ['processing'],
+  succeeded: ['completed'],
+  partially_succeeded: ['completed'],
+  failed: ['failed'],
+  cancelled: ['cancelled'],
 };
 
-/** Item state -> item `status` (items a cancel removes are `skipped`). */
-const ITEM_STATUS: Record<ItemState, (v: JobView) => string> = {
-  queued: (v) => (v.state === 'queued' ? 'pending' : 'queued'),
-  running: () => 'processing',
-  succeeded: () => 'completed',
-  failed: () => 'failed',
-  cancelled: () => 'skipped',
+/** An item's `status` in each item state: `pending` while the batch is queued, then `queued`; a cancel skips the rest. */
+const ITEM_STATUSES: ItemVocabulary<KnownItemStatus> = {
+  queued: ['queued', 'pending'],
+  running: ['processing'],
+  succeeded: ['completed'],
+  failed: ['failed'],
+  cancelled: ['skipped'],
 };
+
+const itemStatus = (state: keyof typeof ITEM_STATUSES, v: JobView): string =>
+  state === 'queued' && v.state === 'queued' ? 'pending' : ITEM_STATUSES[state][0];
 
 const CLAIMS = [
   'The Eiffel Tower is located in Paris.',
@@ -83,7 +83,7 @@ const CLAIMS = [
   'Mount Everest is the highest mountain above sea level.',
 ];
 
-const statusOf = (v: JobView) => v.raw ?? STATUS[v.state];
+const statusOf = (v: JobView) => statusIn(STATUSES, v);
 const methods = (job: MockJob): S['MethodWeights'] =>
   isRecord(job.meta.methods) ? (job.meta.methods as S['MethodWeights']) : { reasoning: 1 };
 
@@ -138,7 +138,7 @@ function resultItem(job: MockJob, v: JobView, engine: EngineApi, i: number): S['
     idempotencyKey: typeof key === 'string' ? key : null,
     content: typeof given?.content === 'string' ? given.content : (CLAIMS[i % CLAIMS.length] ?? ''),
     itemContext: isRecord(given?.context) ? given.context : null,
-    status: ITEM_STATUS[state](v),
+    status: itemStatus(state, v),
     verificationId: verified ? `ver_${hex(r, 12)}` : null,
     verdict,
     confidence,
@@ -160,7 +160,7 @@ function page(req: RouteRequest, defaultLimit: number): { limit: number; offset:
   return { limit, offset };
 }
 
-const notFound = (_req: RouteRequest, engine: EngineApi) => error(404, engine);
+const notFound = (req: RouteRequest) => error(404, { req });
 const find = (req: RouteRequest, engine: EngineApi) => engine.find('check', req.params.id ?? '');
 
 const routes: Route[] = [
@@ -172,7 +172,7 @@ const routes: Route[] = [
     async handle(req, engine) {
       const body = await readJson(req.request);
       if (!isRecord(body) || (!Array.isArray(body.items) && typeof body.fileId !== 'string')) {
-        return error(400, engine, { code: 'bad_request', message: 'Either items or fileId is required.' });
+        return error(400, { req, code: 'bad_request', message: 'Either items or fileId is required.' });
       }
       const items = Array.isArray(body.items) ? body.items : undefined;
       const bad = items?.findIndex(
@@ -180,9 +180,7 @@ const routes: Route[] = [
       );
       if (items && (items.length > 10_000 || (bad !== undefined && bad >= 0))) {
         const field = items.length > 10_000 ? 'items' : `items[${bad}].content`;
-        const out = error(422, engine);
-        (out.body.error as S['ErrorObject']).details = [{ field, message: 'is missing or too long' }];
-        return out;
+        return error(422, { req, errors: [{ field, message: 'is missing or too long' }] });
       }
       const { items: _items, ...rest } = body;
       // Keep the first 100 items' content and keys for the results; later ones are derived.
@@ -191,7 +189,7 @@ const routes: Route[] = [
         return { content: String(content).slice(0, 500), idempotencyKey, context };
       });
       const job = engine.create('check', 'batch', { total: items?.length ?? 100, meta: { ...rest, items: kept } });
-      const v = engine.peek(job);
+      const v = engine.observe(job);
       const created: S['CreateBatchResponse'] = {
         id: job.id,
         name: typeof body.name === 'string' ? body.name : null,
@@ -214,9 +212,9 @@ const routes: Route[] = [
     errors: [400, 401, 429, 500],
     handle(req, engine) {
       const p = page(req, 10);
-      if (!p) return error(400, engine, { message: 'limit must be 1..100 and offset >= 0.' });
+      if (!p) return error(400, { req, message: 'limit must be 1..100 and offset >= 0.' });
       const wanted = req.query.get('status');
-      const all = [...engine.jobs('check')].reverse().map((job) => summary(job, engine.peek(job)));
+      const all = [...engine.jobs('check')].reverse().map((job) => summary(job, engine.observe(job)));
       const matching = wanted === null ? all : all.filter((b) => b.status === wanted);
       const body: S['BatchList'] = {
         data: matching.slice(p.offset, p.offset + p.limit),
@@ -233,7 +231,7 @@ const routes: Route[] = [
     notFound,
     handle(req, engine) {
       const job = find(req, engine);
-      if (!job) return notFound(req, engine);
+      if (!job) return notFound(req);
       return engine.poll(req, job, 'batch', (v) => ({ status: 200, body: batch(job, v) }));
     },
   },
@@ -245,16 +243,16 @@ const routes: Route[] = [
     notFound,
     handle(req, engine) {
       const job = find(req, engine);
-      if (!job) return notFound(req, engine);
+      if (!job) return notFound(req);
       const p = page(req, 20);
-      if (!p) return error(400, engine, { message: 'limit must be 1..100 and offset >= 0.' });
+      if (!p) return error(400, { req, message: 'limit must be 1..100 and offset >= 0.' });
       const wanted = req.query.get('status');
       return engine.results(req, job, (v) => {
         const items: S['BatchResultItem'][] = [];
         let total = 0;
         // Filtering by status walks every item's derived state; the page is built on the way.
         for (let i = 0; i < v.total; i++) {
-          if (wanted !== null && ITEM_STATUS[engine.item(job, v, i)](v) !== wanted) continue;
+          if (wanted !== null && itemStatus(engine.item(job, v, i), v) !== wanted) continue;
           if (total >= p.offset && items.length < p.limit) items.push(resultItem(job, v, engine, i));
           total++;
         }
@@ -283,9 +281,10 @@ const routes: Route[] = [
     notFound,
     handle(req, engine) {
       const job = find(req, engine);
-      if (!job) return notFound(req, engine);
+      if (!job) return notFound(req);
       if (engine.ended(job)) {
-        return error(400, engine, {
+        return error(400, {
+          req,
           code: 'CANNOT_CANCEL',
           message: 'Cannot cancel batch. Batch not found or already completed/cancelled.',
         });
@@ -327,11 +326,17 @@ function webhookEvent(job: MockJob, v: JobView): S['WebhookEvent'] | undefined {
 /** The Check adapter: batches (create, list, poll, results, cancel). */
 export const check: ProviderAdapter = {
   name: 'check',
-  baseUrl: CHECK_URL,
-  kinds: { batch: ['succeeded', 'partially_succeeded', 'failed', 'cancelled'] },
-  defaultTotal: () => 10,
+  baseUrl: CHECK_BASE_URL,
+  kinds: {
+    batch: {
+      ends: ['succeeded', 'partially_succeeded', 'failed', 'cancelled'],
+      defaultTotal: 10,
+      statuses: STATUSES,
+      items: ITEM_STATUSES,
+    },
+  },
   unknownStatus: 'paused',
-  error: (status, engine, detail) => error(status, engine, detail),
+  error,
   headers: (count, engine) => rateLimitHeaders(200, count, engine.now()),
   newId: (_kind, random) => `batch_${alnum(random, 12)}`,
   pushEvent: (job, v) => webhookEvent(job, v),

@@ -36,8 +36,10 @@ export type ItemState = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancell
 /** A job held by the engine. Items are never stored: they derive from (seed, id, index). */
 export interface MockJob {
   readonly id: string;
-  readonly provider: MockProviderName;
-  readonly kind: MockJobKind;
+  /** One of the three providers, or one defined with `defineMockProvider`. */
+  readonly provider: string;
+  /** Its kind at the provider. */
+  readonly kind: string;
   readonly script: JobScript;
   /** Clock milliseconds. */
   readonly createdAt: number;
@@ -63,6 +65,8 @@ export interface Reply {
 /** Parsed request, handed to route handlers. */
 export interface RouteRequest {
   request: Request;
+  /** This request's id (32 URL-safe characters), for bodies and errors that carry one. */
+  requestId: string;
   url: URL;
   params: Record<string, string>;
   query: URLSearchParams;
@@ -72,6 +76,45 @@ export interface RouteRequest {
   route: Route;
 }
 
+/** Every state a job shows before or at its end. */
+export type JobState = 'queued' | 'running' | JobEnd;
+
+/**
+ * The raw statuses a provider shows in each state, the first one by default; the others are the
+ * documented spellings a script can ask for (`raw` on a phase). Typed by the client's documented
+ * statuses, and checked against the client's tables by the round-trip test.
+ */
+export type Vocabulary<TRaw extends string> = Readonly<Record<JobState, readonly [TRaw, ...TRaw[]]>>;
+
+/** The raw item statuses a provider shows for each item state, the first one by default. */
+export type ItemVocabulary<TRaw extends string> = Readonly<Record<ItemState, readonly [TRaw, ...TRaw[]]>>;
+
+/** One job kind of a provider: its ends, its default size and its vocabulary. */
+export interface MockKind {
+  /** The ends a job of this kind can reach. */
+  ends: readonly JobEnd[];
+  /** Items (sub-queries, nodes) of a job added without a total. */
+  defaultTotal: number;
+  /** The status a job shows in each state. */
+  statuses: Vocabulary<string>;
+  /** The status an item of its results shows in each item state, for kinds with items. */
+  items?: ItemVocabulary<string>;
+}
+
+/** The extra parts of a provider's error body, beside its status. */
+export interface ErrorDetail {
+  /** The request answered (its `requestId` goes into bodies that carry one). */
+  req: RouteRequest;
+  /** The provider's error code. Defaults to the provider's code for the status. */
+  code?: string;
+  /** The message. Defaults to the provider's message for the status. */
+  message?: string;
+  /** For a 429: the seconds the body says to wait (Check says it in the body too). */
+  retryAfter?: number;
+  /** Field errors, where the provider lists them (Runflow's `errors`, Check's `details`). */
+  errors?: Array<Record<string, unknown>>;
+}
+
 /** What a route can ask of the engine. */
 export interface EngineApi {
   now(): number;
@@ -79,11 +122,11 @@ export interface EngineApi {
   requestId(length?: number): string;
   /** Per-mock scratch space for provider state (idempotency keys, id prefixes); cleared by `reset()`. */
   memo: Map<string, unknown>;
-  find(provider: MockProviderName, id: string): MockJob | undefined;
-  jobs(provider: MockProviderName): Iterable<MockJob>;
+  find(provider: string, id: string): MockJob | undefined;
+  jobs(provider: string): Iterable<MockJob>;
   create(
-    provider: MockProviderName,
-    kind: MockJobKind,
+    provider: string,
+    kind: string,
     init?: { id?: string; total?: number; meta?: Record<string, unknown> },
   ): MockJob;
   /** Reads the job's status endpoint `endpoint`: answers scripted faults or `render(view)`, moving the lifecycle. */
@@ -94,8 +137,12 @@ export interface EngineApi {
    * Never moves the lifecycle.
    */
   results(req: RouteRequest, job: MockJob, render: (view: JobView, rows: number | undefined) => Reply): Promise<Reply>;
-  /** The current view without moving the lifecycle. */
-  peek(job: MockJob): JobView;
+  /**
+   * The job as a read that does not move the lifecycle (an item, a list, a create answer) sees it
+   * now: what the clock moved is kept, and a job found at its scripted end is finalized
+   * (`onJobEnded` fires once).
+   */
+  observe(job: MockJob): JobView;
   /** Cancels the job now (no-op when it already ended); returns the view after. */
   cancel(job: MockJob): JobView;
   /** Whether the job reached an end (scripted or cancelled). */
@@ -107,7 +154,7 @@ export interface EngineApi {
 
 /** One endpoint of a provider. */
 export interface Route {
-  method: 'GET' | 'POST' | 'DELETE';
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   /** Path after the base with `:name` parameters, e.g. `/v1/batches/:id`. */
   path: string;
   /** The spec's operationId, recorded in the request log. */
@@ -115,7 +162,7 @@ export interface Route {
   /** Error statuses the spec documents for this operation (5xx faults use JSON only for these). */
   errors: readonly number[];
   /** The 404 this endpoint answers for an unknown job (and for the `not-found` fault). */
-  notFound?: (req: RouteRequest, engine: EngineApi) => Reply;
+  notFound?: (req: RouteRequest) => Reply;
   handle(req: RouteRequest, engine: EngineApi): Reply | Promise<Reply>;
 }
 
@@ -132,21 +179,19 @@ export interface ProviderOptions {
 
 /** Everything the engine needs from a provider. */
 export interface ProviderAdapter {
-  name: MockProviderName;
-  /** The production base URL. */
+  name: string;
+  /** The production base URL (the client's default). */
   baseUrl: string;
-  /** Job kinds and the ends each supports. */
-  kinds: Partial<Record<MockJobKind, readonly JobEnd[]>>;
-  /** Default item count per kind for `addJob` without `total`. */
-  defaultTotal(kind: MockJobKind): number;
-  /** `PAUSED` in the provider's casing. */
+  /** Job kinds, their ends, sizes and vocabulary. */
+  kinds: Partial<Record<string, MockKind>>;
+  /** `PAUSED` in the provider's casing: a status no client knows. */
   unknownStatus: string;
-  /** The provider's JSON error body for `status` (with a default code and message for it). */
-  error(status: number, engine: EngineApi, detail?: { code?: string; message?: string; retryAfter?: number }): Reply;
+  /** The provider's error body for `status` (with a default code and message for it). */
+  error(status: number, detail: ErrorDetail): Reply;
   /** Headers every response carries (rate-limit counters, CORS). */
   headers(requestCount: number, engine: EngineApi): Record<string, string>;
   /** A new job id. */
-  newId(kind: MockJobKind, random: () => number): string;
+  newId(kind: string, random: () => number): string;
   /** Called after a job is created (to index ids that derive from it). */
   onCreate?(job: MockJob, engine: EngineApi): void;
   /** An API key sent another way than `Authorization: Bearer` (Supermetrics' `api_key` in `json=`). */
@@ -157,6 +202,12 @@ export interface ProviderAdapter {
    */
   pushEvent?(job: MockJob, view: JobView, engine: EngineApi): unknown;
   routes: readonly Route[];
+}
+
+/** The status `v` shows in `vocabulary`: the literal one a script set, else the state's default. */
+export function statusIn(vocabulary: Vocabulary<string>, v: JobView): string {
+  // An `unknown` view always carries its literal status.
+  return v.raw ?? vocabulary[v.state as JobState][0];
 }
 
 /** Clock milliseconds as an ISO 8601 timestamp without milliseconds, like the providers send. */

@@ -1,25 +1,32 @@
-import type { components } from '@batchwatch/supermetrics-client';
-import { derive, hash, hashMore, hex, int, seededRandom } from '../random.js';
+import { type components, SUPERMETRICS_BASE_URL } from '@batchwatch/supermetrics-client';
+import { hex } from '../random.js';
 import {
   type EngineApi,
+  type ErrorDetail,
   intParam,
-  iso,
-  isoOrNull,
   isRecord,
-  type JobView,
-  type MockJob,
   type ProviderAdapter,
   type Reply,
   type Route,
   type RouteRequest,
   rateLimitHeaders,
   readJson,
+  statusIn,
 } from './shared.js';
+import {
+  BATCH_STATUSES,
+  batchBody,
+  batchQuery,
+  batchStatus,
+  csvPage,
+  QUERY_IN_BATCH,
+  QUERY_STATUSES,
+  queryStatus,
+  rowCount,
+  rowsOf,
+} from './supermetrics-bodies.js';
 
 type S = components['schemas'];
-
-/** Supermetrics' production API. */
-export const SUPERMETRICS_URL = 'https://api.supermetrics.com';
 
 const ERRORS: Record<number, [code: string, message: string]> = {
   400: ['BAD_REQUEST', 'The request was invalid.'],
@@ -32,48 +39,14 @@ const ERRORS: Record<number, [code: string, message: string]> = {
   503: ['SERVICE_UNAVAILABLE', 'The service is temporarily unavailable.'],
 };
 
-/** Normalized state -> `status_code` of a query (`GET /query/status`). */
-const QUERY_STATUS: Record<JobView['state'], string> = {
-  queued: 'QUEUED',
-  running: 'RUNNING',
-  unknown: 'PAUSED',
-  succeeded: 'SUCCESS',
-  partially_succeeded: 'SUCCESS',
-  failed: 'FAILURE',
-  cancelled: 'STOPPED',
-};
-
-/**
- * Normalized state -> the state-dependent part of a `QueryBatch`. There is no finished literal:
- * every end is `STOPPED`, a cancelled one with `cancel_time`; the `/status` counters tell the rest.
- */
-const BATCH_STATE: Record<JobView['state'], (v: JobView) => Pick<S['QueryBatch'], 'status_code' | 'cancel_time'>> = {
-  queued: () => ({ status_code: 'QUEUED', cancel_time: null }),
-  running: () => ({ status_code: 'RUNNING', cancel_time: null }),
-  unknown: () => ({ status_code: 'PAUSED', cancel_time: null }),
-  succeeded: () => ({ status_code: 'STOPPED', cancel_time: null }),
-  partially_succeeded: () => ({ status_code: 'STOPPED', cancel_time: null }),
-  failed: () => ({ status_code: 'STOPPED', cancel_time: null }),
-  cancelled: (v) => ({ status_code: 'STOPPED', cancel_time: isoOrNull(v.cancelledAt ?? v.finishedAt) }),
-};
-
-/** Item state -> per-query `status_code` in a batch (no SCHEDULED or STOPPED there). */
-const QUERY_IN_BATCH: Record<string, S['BatchQuery']['status_code']> = {
-  queued: 'QUEUED',
-  running: 'RUNNING',
-  succeeded: 'SUCCESS',
-  failed: 'FAILURE',
-  cancelled: 'QUEUED',
-};
-
-const error = (status: number, engine: EngineApi, code?: string, message?: string): Reply => {
-  const [defaultCode, defaultMessage] = ERRORS[status] ?? ['INTERNAL_SERVER_ERROR', 'An unexpected error occurred.'];
+function error(status: number, detail: ErrorDetail): Reply {
+  const [code, message] = ERRORS[status] ?? ['INTERNAL_SERVER_ERROR', 'An unexpected error occurred.'];
   const body: S['ErrorResponse'] = {
-    meta: { request_id: engine.requestId() },
-    error: { code: code ?? defaultCode, message: message ?? defaultMessage },
+    meta: { request_id: detail.req.requestId },
+    error: { code: detail.code ?? code, message: detail.message ?? message },
   };
   return { status, body, headers: status === 401 ? { 'WWW-Authenticate': 'Bearer realm="Supermetrics API"' } : {} };
-};
+}
 
 /** Supermetrics reads every GET parameter either flat or inside one JSON-encoded `json` parameter. */
 export function supermetricsParams(query: URLSearchParams): Record<string, unknown> {
@@ -92,216 +65,12 @@ export function supermetricsParams(query: URLSearchParams): Record<string, unkno
 }
 
 const ID = /^[A-Za-z0-9_-]{1,50}$/;
-const rawOf = (v: JobView, table: Record<JobView['state'], string>) => v.raw ?? table[v.state];
-const toInt = (v: unknown): number | undefined => {
-  if (typeof v === 'number' && Number.isInteger(v) && v >= 0) return v;
-  if (typeof v === 'string' && /^\d+$/.test(v)) return Number(v);
-  return v === undefined ? undefined : Number.NaN;
-};
-
-const DAY_MS = 86_400_000;
-
-/** `YYYY-MM-DD` (UTC) of clock ms for years 1000-9999, without a `Date`: rows come by the million. */
-function isoDay(ms: number): string {
-  // Days to civil date (Howard Hinnant's algorithm).
-  const z = Math.floor(ms / DAY_MS) + 719_468;
-  const era = Math.floor(z / 146_097);
-  const doe = z - era * 146_097;
-  const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36_524) - Math.floor(doe / 146_096)) / 365);
-  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
-  const mp = Math.floor((5 * doy + 2) / 153);
-  const d = doy - Math.floor((153 * mp + 2) / 5) + 1;
-  const m = mp < 10 ? mp + 3 : mp - 9;
-  const y = yoe + era * 400 + (m <= 2 ? 1 : 0);
-  return `${y}-${m < 10 ? '0' : ''}${m}-${d < 10 ? '0' : ''}${d}`;
-}
-
-/**
- * Result rows `from..to` (exclusive) of a query: derived from (seed, schedule id, i), never stored.
- * Dates walk back one day per row and repeat every ten years.
- */
-function rowsOf(
-  seed: number,
-  scheduleId: string,
-  createdAt: number,
-  from: number,
-  to: number,
-): Record<string, unknown>[] {
-  const prefix = hash(seed, scheduleId, 'row', '');
-  const out: Record<string, unknown>[] = [];
-  for (let i = from; i < to; i++) {
-    const r = seededRandom(hashMore(prefix, String(i)));
-    const sessions = int(r, 200, 4000);
-    out.push({
-      date: isoDay(createdAt - ((i % 3650) + 1) * DAY_MS),
-      sessions,
-      users: Math.round(sessions * (0.6 + r() * 0.3)),
-    });
-  }
-  return out;
-}
-
-/** A CSV cell (RFC 4180): quoted when it holds a comma, a quote or a line break. */
-const csvCell = (v: unknown) => {
-  const t = String(v);
-  return /[",\r\n]/.test(t) ? `"${t.replaceAll('"', '""')}"` : t;
-};
-const CSV_HEADER = 'date,sessions,users';
-
-/**
- * A `text/csv` page of `GET /query/results` (the spec's other 200 body): a header line, then the
- * same rows as the JSON page, generated for this answer only. Every page starts with the header.
- */
-const csvPage = (rows: Record<string, unknown>[]) =>
-  `${[CSV_HEADER, ...rows.map((r) => `${csvCell(r.date)},${csvCell(r.sessions)},${csvCell(r.users)}`)].join('\r\n')}\r\n`;
-
-// A query has at most 1,000,000 rows (the largest offset the spec allows); a page at most 10,000.
-const MAX_ROWS = 1_000_000;
-const PAGE_ROWS = 10_000;
-const rowCount = (job: MockJob) => Math.min(MAX_ROWS, Math.max(0, Math.floor(job.script.rows ?? 10)));
-
-/** `GET /query/status` of a page of rows, for `meta.paginate` links. */
-const pageLink = (base: string, id: string, start: number, size: number) =>
-  `${base}/query/status?json=${encodeURIComponent(JSON.stringify({ schedule_id: id, offset_start: start, offset_end: start + size - 1 }))}`;
-
-/**
- * The status body; once `SUCCESS`, rows `offset_start..offset_end` (inclusive, at most 10,000) are
- * generated for this answer only. A request with offsets also gets `meta.paginate` links.
- */
-function queryStatus(
-  job: MockJob,
-  v: JobView,
-  engine: EngineApi,
-  params: Record<string, unknown>,
-  page?: { base: string; rows: number | undefined },
-): Reply {
-  const raw = rawOf(v, QUERY_STATUS);
-  const done = raw === 'SUCCESS';
-  const rows = page?.rows ?? rowCount(job);
-  const start = toInt(params.offset_start) ?? 0;
-  const asked = toInt(params.offset_end) ?? Number.MAX_SAFE_INTEGER;
-  const end = Math.min(rows - 1, asked, start + PAGE_ROWS - 1);
-  const data = done ? rowsOf(job.seed, job.id, job.createdAt, start, end + 1) : [];
-  let paginate: NonNullable<S['QueryStatusResponse']['meta']>['paginate'];
-  if (done && page) {
-    const size = Math.max(1, Math.min(PAGE_ROWS, asked - start + 1));
-    const after = Math.max(start, end + 1);
-    paginate = {
-      prev: start > 0 ? pageLink(page.base, job.id, Math.max(0, start - size), size) : null,
-      next: after < rows && after <= MAX_ROWS ? pageLink(page.base, job.id, after, size) : null,
-    };
-  }
-  const body: S['QueryStatusResponse'] = {
-    meta: {
-      request_id: engine.requestId(),
-      schedule_id: job.id,
-      status_code: raw,
-      progress: { queries_ready: Math.min(10_000, v.done), queries_total: Math.min(10_000, v.total) },
-      workflow: {
-        tasks_scheduled: Math.min(1000, Math.max(0, v.total - v.done - v.running)),
-        tasks_running: Math.min(1000, v.running),
-      },
-      ...(paginate ? { paginate } : {}),
-    },
-    data,
-  };
-  const finished = raw === 'SUCCESS' || raw === 'FAILURE' || raw === 'STOPPED';
-  return { status: finished ? 200 : (engine.options.asyncStatus ?? 200), body };
-}
-
-function batchBody(job: MockJob, v: JobView, engine: EngineApi, base: string): S['QueryBatchResponse'] {
-  const m = job.meta;
-  const state = BATCH_STATE[v.state](v);
-  const data: S['QueryBatch'] = {
-    '@type': 'query_batch',
-    batch_id: job.id,
-    ...state,
-    status_code: v.raw ?? state.status_code,
-    schedule_time: iso(v.createdAt),
-    ...(v.startedAt === undefined ? {} : { start_time: iso(v.startedAt) }),
-    end_time: isoOrNull(v.finishedAt),
-    description: typeof m.description === 'string' ? m.description : 'batchwatch mock batch',
-    split_accounts_policy: typeof m.split_accounts_policy === 'string' ? m.split_accounts_policy : 'none',
-    split_dates_policy: typeof m.split_dates_policy === 'string' ? m.split_dates_policy : 'none',
-    timeout_minutes: typeof m.timeout_minutes === 'number' ? m.timeout_minutes : 30,
-    query_amount: v.total,
-    query_concurrency: typeof m.query_concurrency === 'number' ? m.query_concurrency : 5,
-    query_output_format: typeof m.query_output_format === 'string' ? m.query_output_format : 'json',
-    add_exclude_account_errors: m.add_exclude_account_errors === true,
-    add_clean_data_types: m.add_clean_data_types === true,
-    links: { status: { href: `${base}/query/batch/${job.id}/status` } },
-  };
-  return { meta: { request_id: engine.requestId() }, data };
-}
-
-function batchQuery(job: MockJob, v: JobView, engine: EngineApi, base: string, i: number): S['BatchQuery'] {
-  const state = engine.item(job, v, i);
-  const scheduleId = `${job.id}_query_${i + 1}`;
-  const r = derive(job.seed, scheduleId);
-  const given = (job.meta.queries as Array<Record<string, unknown>> | undefined)?.[i];
-  const account = typeof given?.ds_accounts === 'string' ? given.ds_accounts : String(int(r, 100_000_000, 999_999_999));
-  const day = (offset: number) => iso(job.createdAt - offset * 86_400_000).slice(0, 10);
-  const started = state !== 'queued' && state !== 'cancelled';
-  const startedAt = v.startedAt ?? v.createdAt;
-  const finished = state === 'succeeded' || state === 'failed';
-  const entry: S['BatchQuery'] = {
-    '@type': 'batch_query',
-    schedule_id: scheduleId,
-    status_code: QUERY_IN_BATCH[state],
-    ...(started ? { query_start_time: iso(startedAt) } : {}),
-    query_end_time: finished ? iso(Math.min(engine.now(), startedAt + 1000 * int(r, 2, 90))) : null,
-    split_info: {
-      ds_accounts: [account],
-      start_date: typeof given?.start_date === 'string' ? given.start_date : day(3),
-      end_date: typeof given?.end_date === 'string' ? given.end_date : day(1),
-    },
-    error_info:
-      state === 'failed'
-        ? {
-            status: 500,
-            code: 'QUERY_ACCOUNT_UNAVAILABLE',
-            message: 'Account is not available',
-            description: `Google Ads account "${account}" is no longer available.`,
-          }
-        : null,
-    result_info:
-      state === 'succeeded'
-        ? { total_rows: int(r, 1, 500), results_url: `${base}/query/results?schedule_id=${scheduleId}` }
-        : null,
-  };
-  return entry;
-}
-
-function batchStatus(job: MockJob, v: JobView, engine: EngineApi, req: RouteRequest): Reply {
-  const offset = intParam(req.query, 'offset') ?? 0;
-  const limit = Math.min(1000, Math.max(1, intParam(req.query, 'limit') ?? 100));
-  const from = Number.isNaN(offset) ? 0 : offset;
-  const size = Number.isNaN(limit) ? 100 : limit;
-  const data: S['BatchQuery'][] = [];
-  for (let i = from; i < Math.min(v.total, from + size); i++) data.push(batchQuery(job, v, engine, req.base, i));
-  const body: S['QueryBatchStatusResponse'] = {
-    meta: {
-      request_id: engine.requestId(),
-      status_code: v.raw ?? BATCH_STATE[v.state](v).status_code,
-      progress: {
-        queued: Math.max(0, v.total - v.done - v.running),
-        running: v.running,
-        success: v.done - v.failed,
-        failure: v.failed,
-      },
-      paginate: { offset: from, limit: size, total: v.total },
-    },
-    data,
-  };
-  return { status: 200, body };
-}
-
 // The seed page's bare 404 of `GET /query/status`; batch endpoints use the standard envelope.
 const statusNotFound = (): Reply => ({
   status: 404,
   body: { error: 'STATUS_NOT_FOUND' } satisfies S['StatusNotFound'],
 });
-const batchNotFound = (_req: RouteRequest, engine: EngineApi) => error(404, engine, 'NOT_FOUND', 'Batch not found.');
+const batchNotFound = (req: RouteRequest) => error(404, { req, code: 'NOT_FOUND', message: 'Batch not found.' });
 const findBatch = (req: RouteRequest, engine: EngineApi) => {
   const job = engine.find('supermetrics', req.params.batch_id ?? '');
   return job?.kind === 'batch' ? job : undefined;
@@ -330,7 +99,8 @@ const routes: Route[] = [
     handle(req, engine) {
       const params = supermetricsParams(req.query);
       const id = params.schedule_id;
-      if (typeof id !== 'string' || !ID.test(id)) return error(400, engine, 'BAD_REQUEST', 'schedule_id is required.');
+      if (typeof id !== 'string' || !ID.test(id))
+        return error(400, { req, code: 'BAD_REQUEST', message: 'schedule_id is required.' });
       const job = engine.find('supermetrics', id);
       if (job?.kind !== 'query') return statusNotFound();
       // Paging through the rows of an ended query is a results read: it does not move the lifecycle.
@@ -347,21 +117,25 @@ const routes: Route[] = [
     errors: [400, 401, 403, 422, 429, 500],
     handle(req, engine) {
       const params = supermetricsParams(req.query);
-      if (!CONTEXT_TYPES.includes(req.params.context_type ?? '')) return error(400, engine);
+      if (!CONTEXT_TYPES.includes(req.params.context_type ?? '')) return error(400, { req });
       if (typeof params.ds_id !== 'string' || params.ds_id === '') {
-        return error(400, engine, 'BAD_REQUEST', 'ds_id is required.');
+        return error(400, { req, code: 'BAD_REQUEST', message: 'ds_id is required.' });
       }
       const wanted = params.schedule_id;
       if (wanted !== undefined && (typeof wanted !== 'string' || !ID.test(wanted))) {
-        return error(422, engine, 'UNPROCESSABLE_ENTITY', 'schedule_id must match ^[A-Za-z0-9_-]{1,50}$.');
+        return error(422, {
+          req,
+          code: 'UNPROCESSABLE_ENTITY',
+          message: 'schedule_id must match ^[A-Za-z0-9_-]{1,50}$.',
+        });
       }
       // Any sync_timeout is answered at once, as if it had run out: the mock only runs queries asynchronously.
       const existing = typeof wanted === 'string' ? engine.find('supermetrics', wanted) : undefined;
       if (existing && existing.kind !== 'query')
-        return error(422, engine, 'UNPROCESSABLE_ENTITY', 'schedule_id is taken.');
+        return error(422, { req, code: 'UNPROCESSABLE_ENTITY', message: 'schedule_id is taken.' });
       const job = existing ?? engine.create('supermetrics', 'query', typeof wanted === 'string' ? { id: wanted } : {});
       // The async start answers 202 Accepted, as the async-query docs show.
-      return { ...queryStatus(job, engine.peek(job), engine, {}), status: engine.ended(job) ? 200 : 202 };
+      return { ...queryStatus(job, engine.observe(job), engine, {}), status: engine.ended(job) ? 200 : 202 };
     },
   },
   {
@@ -371,15 +145,17 @@ const routes: Route[] = [
     errors: [400, 401, 403, 404, 422, 429, 500],
     handle(req, engine) {
       const id = req.query.get('schedule_id');
-      if (id === null || !ID.test(id)) return error(400, engine, 'BAD_REQUEST', 'schedule_id is required.');
+      if (id === null || !ID.test(id))
+        return error(400, { req, code: 'BAD_REQUEST', message: 'schedule_id is required.' });
       const offset = intParam(req.query, 'offset') ?? 0;
       const limit = intParam(req.query, 'limit') ?? 100;
-      if (Number.isNaN(offset) || Number.isNaN(limit) || limit < 1 || limit > 100_000) return error(400, engine);
+      if (Number.isNaN(offset) || Number.isNaN(limit) || limit < 1 || limit > 100_000) return error(400, { req });
       const sub = /^(.+)_query_(\d+)$/.exec(id);
       const batch = sub ? engine.find('supermetrics', sub[1] ?? '') : undefined;
       const query = engine.find('supermetrics', id);
       const owner = batch?.kind === 'batch' && sub ? batch : query?.kind === 'query' ? query : undefined;
-      const none = () => error(404, engine, 'NOT_FOUND', 'No results for this schedule_id (not finished or expired).');
+      const none = () =>
+        error(404, { req, code: 'NOT_FOUND', message: 'No results for this schedule_id (not finished or expired).' });
       if (!owner) return none();
       return engine.results(req, owner, (v, override) => {
         let total = 0;
@@ -388,7 +164,7 @@ const routes: Route[] = [
           if (!(index < v.total && engine.item(owner, v, index) === 'succeeded')) return none();
           total = batchQuery(owner, v, engine, req.base, index).result_info?.total_rows ?? 0;
         } else {
-          if (rawOf(v, QUERY_STATUS) !== 'SUCCESS') return none();
+          if (statusIn(QUERY_STATUSES, v) !== 'SUCCESS') return none();
           total = override ?? rowCount(owner);
         }
         const data = rowsOf(owner.seed, id, owner.createdAt, offset, Math.min(total, offset + limit));
@@ -411,19 +187,23 @@ const routes: Route[] = [
     async handle(req, engine) {
       const body = await readJson(req.request);
       if (!isRecord(body) || !Array.isArray(body.queries) || body.queries.length === 0) {
-        return error(400, engine, 'BAD_REQUEST', 'queries must be a non-empty array.');
+        return error(400, { req, code: 'BAD_REQUEST', message: 'queries must be a non-empty array.' });
       }
       const range = (k: string, min: number, max: number) =>
         body[k] === undefined ||
         (Number.isInteger(body[k]) && (body[k] as number) >= min && (body[k] as number) <= max);
       if (!range('timeout_minutes', 5, 60) || !range('query_concurrency', 1, 50)) {
-        return error(422, engine, 'UNPROCESSABLE_ENTITY', 'timeout_minutes or query_concurrency is out of range.');
+        return error(422, {
+          req,
+          code: 'UNPROCESSABLE_ENTITY',
+          message: 'timeout_minutes or query_concurrency is out of range.',
+        });
       }
       const { queries, ...rest } = body;
       // Keep at most 1000 queries' accounts and dates for split_info; later ones are derived.
       const kept = (queries as unknown[]).slice(0, 1000).map((q) => (isRecord(q) ? q : {}));
       const job = engine.create('supermetrics', 'batch', { total: queries.length, meta: { ...rest, queries: kept } });
-      return { status: 201, body: batchBody(job, engine.peek(job), engine, req.base) };
+      return { status: 201, body: batchBody(job, engine.observe(job), engine, req.base) };
     },
   },
   {
@@ -434,7 +214,7 @@ const routes: Route[] = [
     notFound: batchNotFound,
     handle(req, engine) {
       const job = findBatch(req, engine);
-      if (!job) return batchNotFound(req, engine);
+      if (!job) return batchNotFound(req);
       return engine.poll(req, job, 'batch', (v) => ({ status: 200, body: batchBody(job, v, engine, req.base) }));
     },
   },
@@ -446,7 +226,7 @@ const routes: Route[] = [
     notFound: batchNotFound,
     handle(req, engine) {
       const job = findBatch(req, engine);
-      if (!job) return batchNotFound(req, engine);
+      if (!job) return batchNotFound(req);
       return { status: 200, body: batchBody(job, engine.cancel(job), engine, req.base) };
     },
   },
@@ -458,7 +238,7 @@ const routes: Route[] = [
     notFound: batchNotFound,
     handle(req, engine) {
       const job = findBatch(req, engine);
-      if (!job) return batchNotFound(req, engine);
+      if (!job) return batchNotFound(req);
       // Without an offset it is a status read; paging through the queries (any offset) is a results read.
       if (req.query.get('offset') !== null) return engine.results(req, job, (v) => batchStatus(job, v, engine, req));
       return engine.poll(req, job, 'status', (v) => batchStatus(job, v, engine, req));
@@ -469,14 +249,18 @@ const routes: Route[] = [
 /** The Supermetrics adapter: query status, async query start, query batches. */
 export const supermetrics: ProviderAdapter = {
   name: 'supermetrics',
-  baseUrl: SUPERMETRICS_URL,
+  baseUrl: SUPERMETRICS_BASE_URL,
   kinds: {
-    query: ['succeeded', 'failed', 'cancelled'],
-    batch: ['succeeded', 'partially_succeeded', 'failed', 'cancelled'],
+    query: { ends: ['succeeded', 'failed', 'cancelled'], defaultTotal: 4, statuses: QUERY_STATUSES },
+    batch: {
+      ends: ['succeeded', 'partially_succeeded', 'failed', 'cancelled'],
+      defaultTotal: 10,
+      statuses: BATCH_STATUSES,
+      items: QUERY_IN_BATCH,
+    },
   },
-  defaultTotal: (kind) => (kind === 'query' ? 4 : 10),
   unknownStatus: 'PAUSED',
-  error: (status, engine, detail) => error(status, engine, detail?.code, detail?.message),
+  error,
   headers: (count) => ({ ...rateLimitHeaders(5000, count), 'Access-Control-Allow-Origin': '*' }),
   newId: (kind, random) => (kind === 'batch' ? `qrb_${hex(random, 12)}` : hex(random, 40)),
   credential: (query) => {
