@@ -9,25 +9,37 @@ export const THRESHOLD = 90;
 /**
  * The files that hold rules: the poll schedule, the poll-state reducer, the end estimate, the
  * notification rules, handle checks, job states, result paging, the scheduler's provider gate,
- * the client kit (hints, Retry-After, results and errors, options, request guard, size cap,
- * redirects, params, shapes, snapshots) and webhook verification in core and the clients.
- * Not yet: the clients' status/progress mapping (jobs.ts, results.ts).
+ * the poll loop's state machine, the client kit (hints, Retry-After, results and errors, options,
+ * request guard, size cap, redirects, params, shapes, snapshots, job kinds and their pagers), each
+ * client's status vocabulary and job kinds (its status/progress mapping), and webhook verification
+ * in core and the clients.
  */
 export const MUTATED = [
   'packages/core/src/next-delay.ts',
+  'packages/core/src/internal/loop.ts',
   'packages/core/src/internal/step.ts',
   'packages/core/src/internal/estimate.ts',
   'packages/core/src/internal/notices.ts',
   'packages/core/src/handle-parse.ts',
   'packages/core/src/job-state.ts',
   'packages/core/src/results/index.ts',
+  'packages/core/src/results/stream.ts',
+  'packages/core/src/results/page-run.ts',
   'packages/core/src/scheduler.ts',
   'packages/core/src/client-kit/http.ts',
+  'packages/core/src/client-kit/kind.ts',
+  'packages/core/src/client-kit/pager.ts',
   'packages/core/src/client-kit/options.ts',
   'packages/core/src/client-kit/params.ts',
   'packages/core/src/client-kit/shape.ts',
   'packages/core/src/client-kit/snapshot.ts',
   'packages/core/src/webhooks/index.ts',
+  'packages/supermetrics-client/src/vocabulary.ts',
+  'packages/supermetrics-client/src/kinds.ts',
+  'packages/runflow-client/src/vocabulary.ts',
+  'packages/runflow-client/src/kinds.ts',
+  'packages/check-client/src/vocabulary.ts',
+  'packages/check-client/src/kinds.ts',
   'packages/runflow-client/src/webhooks.ts',
   'packages/check-client/src/webhooks.ts',
 ];

@@ -19,6 +19,7 @@ export default {
     '!/specs',
     '/packages/*',
     '!/packages/core',
+    '!/packages/supermetrics-client',
     '!/packages/runflow-client',
     '!/packages/check-client',
     'dist',
