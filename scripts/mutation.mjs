@@ -12,7 +12,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { fileScores, MUTATED, sourceHashes, THRESHOLD } from './lib/mutation.mjs';
+import { fileScores, MUTATED, scoresTable, sourceHashes, THRESHOLD, withScoresTable } from './lib/mutation.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const config = 'scripts/mutation/stryker.config.mjs';
@@ -63,6 +63,13 @@ writeFileSync(
   `${root}${scoresFile}`,
   `${JSON.stringify({ threshold: THRESHOLD, scores, sources: sourceHashes(root) }, null, 2)}\n`,
 );
+
+// TESTING.md's table follows the last run that has every listed file.
+if (!gateOnly && MUTATED.every((f) => scores[f]) && existsSync(`${root}TESTING.md`)) {
+  const text = readFileSync(`${root}TESTING.md`, 'utf8');
+  const updated = withScoresTable(text, scoresTable(scores));
+  if (updated !== text) writeFileSync(`${root}TESTING.md`, updated);
+}
 
 let failed = 0;
 console.log(`\nmutation score per file (threshold ${THRESHOLD}%; from ${source}):`);

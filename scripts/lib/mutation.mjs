@@ -109,3 +109,31 @@ export function mutationSummaryLines(root) {
     return `mutation score ${score.padStart(7)} ${mark.padEnd(5)} ${f}`;
   });
 }
+
+const TABLE_START = '<!-- mutation-scores:start -->';
+const TABLE_END = '<!-- mutation-scores:end -->';
+
+/** A markdown table of every listed file's score, in the order of {@link MUTATED}. */
+export function scoresTable(scores) {
+  const rows = MUTATED.map((f) => {
+    const s = scores[f];
+    if (!s) return `| \`${f}\` | missing | | | | |`;
+    return `| \`${f}\` | ${s.score.toFixed(2)}% | ${s.killed + s.timeout} | ${s.survived} | ${s.noCoverage} | ${s.ignored} |`;
+  });
+  return [
+    '| file | score | detected | survived | no coverage | marked equivalent |',
+    '|---|---:|---:|---:|---:|---:|',
+    ...rows,
+  ].join('\n');
+}
+
+/**
+ * `text` (TESTING.md) with the table between its score markers replaced by `table`; `text`
+ * unchanged when it has no markers.
+ */
+export function withScoresTable(text, table) {
+  const start = text.indexOf(TABLE_START);
+  const end = text.indexOf(TABLE_END);
+  if (start < 0 || end < start) return text;
+  return `${text.slice(0, start + TABLE_START.length)}\n${table}\n${text.slice(end)}`;
+}

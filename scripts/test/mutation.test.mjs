@@ -4,7 +4,15 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { fileScores, MUTATED, mutationSummaryLines, sourceHashes, THRESHOLD } from '../lib/mutation.mjs';
+import {
+  fileScores,
+  MUTATED,
+  mutationSummaryLines,
+  scoresTable,
+  sourceHashes,
+  THRESHOLD,
+  withScoresTable,
+} from '../lib/mutation.mjs';
 
 const mutants = (counts) =>
   Object.entries(counts).flatMap(([status, n]) => Array.from({ length: n }, () => ({ status })));
@@ -76,5 +84,25 @@ describe('mutationSummaryLines', () => {
     expect(mutationSummaryLines(root)).toHaveLength(MUTATED.length);
     writeFileSync(join(root, MUTATED[3]), '// changed\n');
     expect(mutationSummaryLines(root)).toEqual([]);
+  });
+});
+
+describe('scoresTable and withScoresTable', () => {
+  const score = (n) => ({ score: n, killed: 9, timeout: 1, survived: 1, noCoverage: 0, ignored: 2 });
+
+  it('should give one row per listed file, in list order, and say which file has no result', () => {
+    const scores = Object.fromEntries(MUTATED.slice(1).map((f) => [f, score(90.9)]));
+    const rows = scoresTable(scores).split('\n');
+    expect(rows).toHaveLength(MUTATED.length + 2);
+    expect(rows[2]).toBe(`| \`${MUTATED[0]}\` | missing | | | | |`);
+    expect(rows[3]).toBe(`| \`${MUTATED[1]}\` | 90.90% | 10 | 1 | 0 | 2 |`);
+  });
+
+  it('should replace only what is between the markers, and leave a text without them as it is', () => {
+    const text = 'intro\n<!-- mutation-scores:start -->\nold\n<!-- mutation-scores:end -->\nafter\n';
+    expect(withScoresTable(text, 'new')).toBe(
+      'intro\n<!-- mutation-scores:start -->\nnew\n<!-- mutation-scores:end -->\nafter\n',
+    );
+    expect(withScoresTable('no markers\n', 'new')).toBe('no markers\n');
   });
 });
