@@ -4,7 +4,6 @@
 // need (chromium, redis-server: scripts/lib/services.mjs) is missing, which counts as a failure and
 // is said loudly above the line.
 import { existsSync, readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { mutationSummaryLines } from './lib/mutation.mjs';
 import { missingServices } from './lib/services.mjs';
 
@@ -34,7 +33,8 @@ const failedSuites = (report.testResults ?? []).filter(
 ).length;
 const failed = failedTests + failedSuites + missing.length;
 loud();
-// Each rule file's mutation score, when `pnpm mutation` measured the files as they are (CI runs it first).
-for (const line of mutationSummaryLines(fileURLToPath(new URL('..', import.meta.url)))) console.log(line);
+// Each rule file's mutation score, when `pnpm mutation` measured the files as they are (CI runs it first),
+// from the folder it runs in (pnpm test runs it at the repository's root).
+for (const line of mutationSummaryLines(`${process.cwd()}/`)) console.log(line);
 console.log(`${passed} passed, ${failed} failed, ${skipped} skipped`);
 process.exit(failed > 0 || passed === 0 ? 1 : 0);

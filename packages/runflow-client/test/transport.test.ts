@@ -28,6 +28,10 @@ const poll = (options: Parameters<typeof createRunflowClient>[0]) =>
 /** A server whose every answer is a JSON body that never ends; reports how many bytes it managed to write. */
 async function endlessServer(status = 200, headers: Record<string, string> = {}) {
   const state = { written: 0, closed: false };
+  let onClosed: () => void = () => {};
+  const closed = new Promise<void>((resolve) => {
+    onClosed = resolve;
+  });
   const chunk = Buffer.alloc(64 * 1024, ' ');
   const http: Server = createServer((_req, res) => {
     res.writeHead(status, { 'content-type': 'application/json', ...headers });
@@ -38,6 +42,7 @@ async function endlessServer(status = 200, headers: Record<string, string> = {})
     };
     res.on('close', () => {
       state.closed = true;
+      onClosed();
     });
     pump();
   });
@@ -46,6 +51,8 @@ async function endlessServer(status = 200, headers: Record<string, string> = {})
   return {
     url,
     state,
+    /** Resolves when the client has closed the connection (the test times out if it never does). */
+    closed,
     close: () => {
       http.closeAllConnections();
       return new Promise<void>((resolve) => http.close(() => resolve()));
@@ -61,7 +68,7 @@ describe('response size cap (maxResponseBytes)', () => {
       expect(error).toBeInstanceOf(InvalidResponseError);
       expect((error as Error).message).toMatch(/larger than maxResponseBytes \(1048576 bytes\)/);
       // The client stopped reading: the server could not write much past the cap before the socket closed.
-      await new Promise((r) => setTimeout(r, 50));
+      await endless.closed;
       expect(endless.state.closed).toBe(true);
       expect(endless.state.written).toBeLessThan(16 * MiB);
     } finally {

@@ -6,7 +6,7 @@
  * @module
  */
 import { systemClock } from '../clock.js';
-import { ValidationError } from '../errors.js';
+import { type InvalidResponseError, ValidationError } from '../errors.js';
 import { lookupStatus } from '../internal/lookup.js';
 import { validateId } from '../internal/validate.js';
 import { resolvePollOptions } from '../options.js';
