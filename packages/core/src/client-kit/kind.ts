@@ -205,9 +205,8 @@ export function snapshotFromKind<TRaw, TItem>(
   const timestamps: JobTimestamps = {};
   for (const [name, fields] of Object.entries(kind.timestamps ?? {})) {
     const found = (typeof fields === 'string' ? [fields] : fields).map((f) => fieldAt(raw, f));
-    const value = found.find((v) => typeof v === 'string' && v !== '');
-    // Stryker disable next-line ConditionalExpression: an undefined timestamp set here is dropped by createSnapshot
-    if (value !== undefined) timestamps[name as keyof JobTimestamps] = value as string;
+    // None found: `undefined`, which createSnapshot leaves out.
+    timestamps[name as keyof JobTimestamps] = found.find((v): v is string => typeof v === 'string' && v !== '');
   }
   const failure = kind.failure?.(raw, status, rawStatus);
   return createSnapshot({
