@@ -142,10 +142,12 @@ export interface JobKind<TClient, TRaw, TItem = never, TOptions extends object =
 
 /** A count at `fields`: the sum of the finite numbers found (0 when none). */
 function countAt(raw: unknown, fields: string | readonly string[] | undefined): number {
+  if (fields === undefined) return 0;
   let sum = 0;
-  for (const f of typeof fields === 'string' ? [fields] : (fields ?? [])) {
+  for (const f of typeof fields === 'string' ? [fields] : fields) {
     const v = fieldAt(raw, f);
-    if (typeof v === 'number' && Number.isFinite(v)) sum += v;
+    // `Number.isFinite` is false for anything but a number (no coercion of '7').
+    if (Number.isFinite(v)) sum += v as number;
   }
   return sum;
 }
@@ -203,8 +205,8 @@ export function snapshotFromKind<TRaw, TItem>(
   const timestamps: JobTimestamps = {};
   for (const [name, fields] of Object.entries(kind.timestamps ?? {})) {
     const found = (typeof fields === 'string' ? [fields] : fields).map((f) => fieldAt(raw, f));
-    const value = found.find((v) => typeof v === 'string' && v !== '');
-    if (value !== undefined) timestamps[name as keyof JobTimestamps] = value as string;
+    // None found: `undefined`, which createSnapshot leaves out.
+    timestamps[name as keyof JobTimestamps] = found.find((v): v is string => typeof v === 'string' && v !== '');
   }
   const failure = kind.failure?.(raw, status, rawStatus);
   return createSnapshot({
@@ -321,10 +323,11 @@ export function itemFromKind<TPage, TItem>(
   return out;
 }
 
+/** `a`'s hints over `b`'s (`a` came from the earlier call), with the longer of the two waits. */
 function mergeHints(a: PollHints, b: PollHints): PollHints {
   const merged: PollHints = { ...b, ...a };
-  if (a.retryAfterMs !== undefined || b.retryAfterMs !== undefined) {
-    merged.retryAfterMs = Math.max(a.retryAfterMs ?? 0, b.retryAfterMs ?? 0);
+  if (a.retryAfterMs !== undefined && b.retryAfterMs !== undefined) {
+    merged.retryAfterMs = Math.max(a.retryAfterMs, b.retryAfterMs);
   }
   return merged;
 }
@@ -343,6 +346,7 @@ export function kindRequest<TClient, TOptions>(
     options,
     now: () => context.now(),
     async call(result) {
+      // Stryker disable next-line ArithmeticOperator: any slot past the placeholder keeps the calls in order (the merge skips holes)
       const at = hints.push({}) - 1;
       const unwrapped = await unwrapApiResult(kind.provider, () => result, kind.parseError, context);
       hints[at] = unwrapped.hints;
