@@ -4,7 +4,7 @@ import type { CheckClient } from './client.js';
 import { parseCheckError } from './errors.js';
 import { paramRules } from './generated/params.gen.js';
 import type { components, KnownItemStatus } from './generated/schema.gen.js';
-import { CHECK, checkBatchStatusTable, checkItemStatusTable, refineCheckBatchStatus } from './vocabulary.js';
+import { CHECK, checkBatchStatusTable, checkItemStatusTable, countOf, refineCheckBatchStatus } from './vocabulary.js';
 
 /** A Check batch as `GET /v1/batch/{id}` returns it. */
 export type CheckBatch = components['schemas']['Batch'];
@@ -20,7 +20,6 @@ export interface CheckBatchResultsOptions {
   status?: KnownItemStatus;
 }
 
-const n = (v: number | null | undefined): number => (typeof v === 'number' && Number.isFinite(v) ? v : 0);
 const count = (v: unknown): number => (typeof v === 'number' ? v : Number.POSITIVE_INFINITY);
 
 /**
@@ -42,7 +41,8 @@ const results: KindResults<
       client.GET('/v1/batch/{id}/results', {
         params: {
           path: { id },
-          query: { limit, offset, ...(options.status === undefined ? {} : { status: options.status }) },
+          // openapi-fetch leaves an undefined `status` out of the query.
+          query: { limit, offset, status: options.status },
         },
         signal,
       }),
@@ -83,7 +83,10 @@ export const checkBatchKind: JobKind<CheckClient, CheckBatch, CheckResultItem> =
       return { message: batch.errorMessage, ...(batch.validationErrors?.length ? { code: 'validation_error' } : {}) };
     }
     if (status === 'failed' || status === 'partially_succeeded') {
-      return { code: 'item_failures', message: `${n(batch.failureCount)} of ${n(batch.totalItems)} items failed` };
+      return {
+        code: 'item_failures',
+        message: `${countOf(batch.failureCount)} of ${countOf(batch.totalItems)} items failed`,
+      };
     }
     return undefined;
   },

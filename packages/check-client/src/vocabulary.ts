@@ -42,12 +42,17 @@ export const checkBatchEventTable: Readonly<Record<'batch.completed' | 'batch.fa
 };
 
 type Counts = Pick<components['schemas']['Batch'], 'successCount' | 'failureCount'>;
-const n = (v: number | null | undefined): number => (typeof v === 'number' && Number.isFinite(v) ? v : 0);
+
+/**
+ * @internal A count as Check sends it, 0 when it is not a finite number (absent, `null`, or a JSON
+ * `1e400` that parses as `Infinity`). `Number.isFinite` is false for anything but a number.
+ */
+export const countOf = (v: number | null | undefined): number => (Number.isFinite(v) ? Number(v) : 0);
 
 /** @internal A `completed` batch with failures is `partially_succeeded`, or `failed` when none succeeded. */
 export function refineCheckBatchStatus(status: JobStatus, counts: Counts): JobStatus {
-  if (status !== 'succeeded' || n(counts.failureCount) === 0) return status;
-  return n(counts.successCount) > 0 ? 'partially_succeeded' : 'failed';
+  if (status !== 'succeeded' || countOf(counts.failureCount) === 0) return status;
+  return countOf(counts.successCount) > 0 ? 'partially_succeeded' : 'failed';
 }
 
 /** The {@link JobStatus} of a Check batch, looking at `failureCount` when it is `completed`. */

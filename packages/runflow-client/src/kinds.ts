@@ -19,13 +19,20 @@ export const RUNFLOW_ITEMS_PAGE_MAX = 500;
 
 const api = { provider: RUNFLOW, paramRules, parseError: parseRunflowError, idParam: 'id' } as const;
 
-function failure(raw: { failure_code?: string | null; failure_message?: string | null }, status: JobStatus) {
-  if (raw.failure_message || raw.failure_code) {
-    const out: { code?: string; message: string } = { message: raw.failure_message || raw.failure_code || '' };
-    if (raw.failure_code) out.code = raw.failure_code;
-    return out;
-  }
-  return status === 'failed' ? { message: 'the batch failed without a failure_message' } : undefined;
+/**
+ * The failure of a batch or run: `failure_message` (or else `failure_code`) with the code; a failed
+ * one that sends neither gets a default message naming `kind`.
+ */
+function failureOf(kind: 'batch' | 'run') {
+  return (raw: { failure_code?: string | null; failure_message?: string | null }, status: JobStatus) => {
+    const message = raw.failure_message || raw.failure_code;
+    if (message) {
+      const out: { code?: string; message: string } = { message };
+      if (raw.failure_code) out.code = raw.failure_code;
+      return out;
+    }
+    return status === 'failed' ? { message: `the ${kind} failed without a failure_message` } : undefined;
+  };
 }
 
 const text = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
@@ -57,11 +64,11 @@ const items: KindResults<RunflowClient, components['schemas']['BatchItemList'], 
     failure(item, status) {
       // The item's `error` object is free-form; the nested run carries failure_code / failure_message.
       const code = text(item.error?.code) ?? text(item.run?.failure_code);
-      const message = text(item.error?.message) ?? text(item.run?.failure_message);
-      if (code === undefined && message === undefined) {
+      const message = text(item.error?.message) ?? text(item.run?.failure_message) ?? code;
+      if (message === undefined) {
         return status === 'failed' ? { message: 'the item failed without an error' } : undefined;
       }
-      return { message: message ?? code ?? '', ...(code === undefined ? {} : { code }) };
+      return { message, ...(code === undefined ? {} : { code }) };
     },
   },
 };
@@ -80,7 +87,7 @@ export const runflowBatchKind: JobKind<RunflowClient, RunflowBatch, RunflowBatch
     total: 'items_total',
   },
   timestamps: { createdAt: 'created_at', startedAt: 'started_at', finishedAt: 'completed_at' },
-  failure,
+  failure: failureOf('batch'),
   results: items,
 };
 
@@ -93,5 +100,5 @@ export const runflowRunKind: JobKind<RunflowClient, RunflowRun> = {
   status: { field: 'status_code', table: runflowRunStatusTable },
   progress: { completed: 'nodes_completed', total: 'nodes_total' },
   timestamps: { createdAt: 'created_at', startedAt: 'started_at', finishedAt: 'completed_at' },
-  failure,
+  failure: failureOf('run'),
 };
