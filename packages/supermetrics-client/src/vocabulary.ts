@@ -59,9 +59,9 @@ type Counters = { success?: number; failure?: number } | undefined;
 export function refineSupermetricsBatchStatus(status: JobStatus, batch: Batch, counters: Counters): JobStatus {
   if (status !== 'succeeded') return status;
   if (batch.cancel_time) return 'cancelled';
-  const failed = n(counters?.failure);
-  if (failed === 0) return 'succeeded';
-  return n(counters?.success) > 0 ? 'partially_succeeded' : 'failed';
+  const { success, failure } = counters ?? {};
+  if (n(failure) === 0) return 'succeeded';
+  return n(success) > 0 ? 'partially_succeeded' : 'failed';
 }
 
 /**
