@@ -87,6 +87,7 @@ const statusRows: KindResults<SupermetricsClient, SupermetricsQueryStatus, Super
   // short is the last (one short: offset_end may be counted exclusively), so a provider that ignores
   // the offsets cannot make the stream ask again and again.
   more(page, { count, limit }) {
+    // Stryker disable next-line OptionalChaining: `read` only returns a page whose meta.status_code is SUCCESS
     const paginate = page.meta?.paginate;
     const more =
       paginate && 'next' in paginate ? typeof paginate.next === 'string' && paginate.next !== '' : count >= limit - 1;

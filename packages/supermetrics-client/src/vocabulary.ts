@@ -50,7 +50,7 @@ export const supermetricsBatchQueryStatusTable: ItemStatusTable<KnownBatchQueryS
 };
 
 /** @internal A count from a body: a finite number, else 0. */
-export const n = (v: unknown): number => (typeof v === 'number' && Number.isFinite(v) ? v : 0);
+export const n = (v: unknown): number => (Number.isFinite(v) ? (v as number) : 0);
 
 type Batch = Pick<components['schemas']['QueryBatch'], 'status_code' | 'cancel_time'>;
 type Counters = { success?: number; failure?: number } | undefined;
