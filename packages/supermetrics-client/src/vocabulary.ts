@@ -50,7 +50,7 @@ export const supermetricsBatchQueryStatusTable: ItemStatusTable<KnownBatchQueryS
 };
 
 /** @internal A count from a body: a finite number, else 0. */
-export const n = (v: unknown): number => (typeof v === 'number' && Number.isFinite(v) ? v : 0);
+export const n = (v: unknown): number => (Number.isFinite(v) ? (v as number) : 0);
 
 type Batch = Pick<components['schemas']['QueryBatch'], 'status_code' | 'cancel_time'>;
 type Counters = { success?: number; failure?: number } | undefined;
@@ -59,9 +59,9 @@ type Counters = { success?: number; failure?: number } | undefined;
 export function refineSupermetricsBatchStatus(status: JobStatus, batch: Batch, counters: Counters): JobStatus {
   if (status !== 'succeeded') return status;
   if (batch.cancel_time) return 'cancelled';
-  const failed = n(counters?.failure);
-  if (failed === 0) return 'succeeded';
-  return n(counters?.success) > 0 ? 'partially_succeeded' : 'failed';
+  const { success, failure } = counters ?? {};
+  if (n(failure) === 0) return 'succeeded';
+  return n(success) > 0 ? 'partially_succeeded' : 'failed';
 }
 
 /**
