@@ -190,11 +190,12 @@ describe('stopping and ending', () => {
       },
     });
     const done = track(watch.done);
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(done.error).toBeInstanceOf(AbortError);
+    expect(vi.getTimerCount()).toBe(0);
     await vi.advanceTimersByTimeAsync(60_000);
     expect(source.calls.map((c) => c.at)).toEqual([0, 1000]);
     expect(events).toHaveLength(2);
-    expect(done.error).toBeInstanceOf(AbortError);
-    expect(vi.getTimerCount()).toBe(0);
   });
 });
 
@@ -327,15 +328,18 @@ describe('notifications: which waits they shorten', () => {
     expect(other.calls.map((c) => c.at)).toEqual([0]);
     await vi.advanceTimersByTimeAsync(1);
     expect(other.calls.map((c) => c.at)).toEqual([0, 10_500]);
+    // The pause, not the notification, decided when it went.
     expect(events[1]).toMatchObject({ at: 10_500, heldBy: 'rate-limit' });
+    expect(events[1]).not.toHaveProperty('notified');
     await scheduler.close();
   });
 
   it('should not shorten a wait for a slot of the request budget', async () => {
     const source = fakeSource([running]);
+    const events: PollEvent[] = [];
     const scheduler = createJobScheduler({ ...backoff, perProvider: { fake: { requestsPerSecond: 0.1 } } });
     scheduler.watch(source, 'a');
-    scheduler.watch(source, 'b');
+    scheduler.watch(source, 'b', { onPoll: (e) => events.push(e) });
     // a goes at 0; b's first poll waits for the next slot, at 10_000.
     await vi.advanceTimersByTimeAsync(2000);
     expect(scheduler.notify(about('b'))).toBe(true);
@@ -346,6 +350,8 @@ describe('notifications: which waits they shorten', () => {
       ['a', 0],
       ['b', 10_000],
     ]);
+    expect(events[0]).toMatchObject({ at: 10_000, heldBy: 'budget' });
+    expect(events[0]).not.toHaveProperty('notified');
     await scheduler.close();
   });
 });
