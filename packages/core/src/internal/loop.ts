@@ -73,6 +73,7 @@ export class Loop<TRaw> implements ViewHost<TRaw> {
   readonly #controller = new AbortController();
   #snapshot: JobSnapshot<TRaw> | undefined;
   #state: PollState;
+  // Stryker disable next-line ObjectLiteral,StringLiteral: the phase before start() is only ever told apart from 'sleeping', 'polling' and 'ended', and start() leaves it at once
   #phase: Phase = { type: 'queued' };
   #notices: Notices = noNotices;
   /** The last poll was rate limited: its backoff holds even when a notification arrives. */
@@ -129,16 +130,17 @@ export class Loop<TRaw> implements ViewHost<TRaw> {
   }
 
   /**
-   * The host keeps a due poll waiting (why: `reason`): until `at`, or in its queue without a timer
-   * when `at` is absent. The next poll event reports how long. A poll pushed past the deadline is
-   * not sent: at the deadline the loop ends.
+   * The host keeps a due poll waiting (why: `reason`): until `at` (always later than now), or in
+   * its queue without a timer when `at` is absent. The next poll event reports how long. A poll
+   * pushed past the deadline is not sent: the loop sleeps until the deadline, and ends there when
+   * the host still holds it.
    */
   defer(reason: HoldReason, at?: number): void {
     this.#heldBy = reason;
     if (at === undefined) return;
     const { deadline } = this.#state;
-    const now = this.clock.now();
-    if (deadline !== null && at > deadline && now >= deadline)
+    // Held at (or after) the deadline: `at` is later still, so the poll would go out past it.
+    if (deadline !== null && this.clock.now() >= deadline)
       this.end({ error: timeoutError(this.#state, this.#snapshot) });
     else this.#sleepUntil(deadline === null ? at : Math.min(at, deadline), reason);
   }
@@ -225,6 +227,7 @@ export class Loop<TRaw> implements ViewHost<TRaw> {
     const next = woken(this.#notices, this.clock.now(), this.policy.minIntervalMs, phase.until);
     if (!next) return;
     this.#notices = next.notices;
+    // Stryker disable next-line StringLiteral: a sleep's reason is only compared with 'server', 'rate-limit' and 'budget' (wake, above)
     this.#sleepUntil(next.at, 'notify');
   }
 
@@ -261,6 +264,7 @@ export class Loop<TRaw> implements ViewHost<TRaw> {
     this.#state = { ...this.#state, nextPollAt: at };
     const wait = at - now;
     if (wait <= 0) {
+      // Stryker disable next-line ObjectLiteral,StringLiteral: 'queued' is only ever told apart from 'sleeping', 'polling' and 'ended'; leaving 'sleeping' clears the timer whatever the new phase
       this.#enter({ type: 'queued' });
       this.host.due(this as Loop<unknown>);
       return;
@@ -268,6 +272,7 @@ export class Loop<TRaw> implements ViewHost<TRaw> {
     const timer = this.clock.setTimeout(
       () => {
         if (this.#phase.type !== 'sleeping' || this.#phase.timer !== timer) return;
+        // Stryker disable next-line ObjectLiteral,StringLiteral: 'queued' is only ever told apart from 'sleeping', 'polling' and 'ended'; leaving 'sleeping' clears the timer whatever the new phase
         this.#enter({ type: 'queued' });
         this.host.due(this as Loop<unknown>);
       },
@@ -284,7 +289,8 @@ export class Loop<TRaw> implements ViewHost<TRaw> {
   ): void {
     const now = this.clock.now();
     const out = this.#dispatch({ type: 'polled', input }, now);
-    let delay = out.done ? null : this.#adjust(out.delay, now);
+    // A poll that goes on always has a delay (step.ts); one that ends has none.
+    let delay = out.delay && this.#adjust(out.delay, now);
     this.#limited = !input.ok && input.error instanceof RateLimitError;
     hooks?.settled(input, out.delay, now);
     // What the host holds the next poll for (a provider paused after a 429, a request budget) is
@@ -305,8 +311,7 @@ export class Loop<TRaw> implements ViewHost<TRaw> {
 
   // The schedule's delay, adjusted for notifications (a follow-up poll) and push mode (raised to
   // the safety interval while push is alive, unless a notification announced the end).
-  #adjust(delay: NextDelay | null, now: number): NextDelay | null {
-    if (!delay) return null;
+  #adjust(delay: NextDelay, now: number): NextDelay {
     const next = followUp(this.#notices, delay, now, this.policy.minIntervalMs);
     this.#notices = next.notices;
     if (next.delay) return next.delay;
@@ -334,6 +339,7 @@ function pollEvent(
     delaySource: delay?.delaySource ?? null,
   };
   if (notices.sentForNotice) event.notified = true;
+  // Stryker disable next-line ConditionalExpression: Object.assign(event, undefined) adds nothing
   if (wait) Object.assign(event, wait);
   const error = input.ok ? undefined : input.error;
   const httpStatus = input.ok
