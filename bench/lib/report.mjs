@@ -87,7 +87,7 @@ New default against the fixed 2 s loop: ${x(div(ours?.requests, loop.requests))}
     .filter((g) => !g.ok)
     .map(
       (g) =>
-        `- *${g.population}: ${g.goal}*: not met (${JSON.stringify(g.value)}). ${POLLING_REASONS[g.population] ?? ''}`,
+        `- *${g.population}: ${g.goal}*: not met (${pollingGoalValue(g.value)}). ${POLLING_REASONS[g.population] ?? ''}`,
     );
   return `## ${title}
 
@@ -451,6 +451,20 @@ ${table(['figure', 'measured', 'goal', 'result'], rows)}${quickNote}
 
 const SECTIONS = { polling, overhead, scale, react, size, resultsStream, fleet };
 
+/** A polling goal's measured value in words, for the goals table and the not-met notes. */
+function pollingGoalValue(v) {
+  if (v.ratio !== undefined && v.p95Ms === undefined && v.p50Ms === undefined) return x(v.ratio);
+  if (v.p95Ms !== undefined) return s(v.p95Ms);
+  if (v.p50Ms !== undefined) return `${s(v.p50Ms)} (loop ${s(v.loopP50Ms)}, ${x(v.ratio)})`;
+  if (v.repeat429 !== undefined) return `${v.repeat429} (no budget: ${v.noBudget})`;
+  if (v.peakPerMinute !== undefined) {
+    return `peak a minute ${Object.entries(v.peakPerMinute)
+      .map(([provider, peak]) => `${provider} ${peak}`)
+      .join(', ')}`;
+  }
+  return JSON.stringify(v);
+}
+
 /** One line per goal, for the console and the summary table. */
 export function goalRows(raw) {
   const { results } = raw;
@@ -458,17 +472,7 @@ export function goalRows(raw) {
   const add = (bench, goal, ok, value) => rows.push({ bench, goal, ok, value });
   const p = results.polling;
   if (p && !p.error) {
-    const show = (v) =>
-      v.ratio !== undefined && v.p95Ms === undefined && v.p50Ms === undefined
-        ? x(v.ratio)
-        : v.p95Ms !== undefined
-          ? s(v.p95Ms)
-          : v.p50Ms !== undefined
-            ? `${s(v.p50Ms)} (loop ${s(v.loopP50Ms)}, ${x(v.ratio)})`
-            : v.repeat429 !== undefined
-              ? `${v.repeat429} (no budget: ${v.noBudget})`
-              : JSON.stringify(v);
-    for (const g of p.goals) add('1', `${g.population}: ${g.goal}`, g.ok, show(g.value));
+    for (const g of p.goals) add('1', `${g.population}: ${g.goal}`, g.ok, pollingGoalValue(g.value));
   }
   const o = results.overhead;
   if (o && !o.error)
