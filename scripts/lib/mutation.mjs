@@ -29,6 +29,7 @@ export const MUTATED = [
   'packages/core/src/client-kit/http.ts',
   'packages/core/src/client-kit/kind.ts',
   'packages/core/src/client-kit/pager.ts',
+  'packages/core/src/client-kit/job-source.ts',
   'packages/core/src/client-kit/options.ts',
   'packages/core/src/client-kit/params.ts',
   'packages/core/src/client-kit/shape.ts',

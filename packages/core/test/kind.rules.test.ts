@@ -13,6 +13,7 @@ import {
   snapshotFromKind,
 } from '../src/client-kit/index.js';
 import type { SourceContext } from '../src/index.js';
+import { jobResults } from '../src/results/index.js';
 
 interface Job {
   state?: string;
@@ -220,5 +221,34 @@ describe("a read's request", () => {
   ])('should give %s', async (_, headers, hints) => {
     const result = await sequential(...headers).fetchSnapshot('j1', context());
     expect(result.hints).toStrictEqual(hints);
+  });
+});
+
+describe('createJobSource: results', () => {
+  it('should give a source results exactly when its kind describes them', async () => {
+    interface Row {
+      name: string;
+    }
+    const listed: JobKind<null, Job, Row> = {
+      ...bare,
+      results: {
+        operation: 'GET /jobs/{id}',
+        paging: 'offset',
+        defaultPageSize: 10,
+        maxPageSize: 10,
+        // Two rows on the first page, then an empty page.
+        read: ({ call }, _id, at) =>
+          call(
+            Promise.resolve({
+              data: { rows: at.offset === 0 ? [{ name: 'a' }, { name: 'b' }] : [] },
+              response: new Response(null, { status: 200 }),
+            }),
+          ),
+        items: 'rows',
+      },
+    };
+    const items = await jobResults(createJobSource(listed, null), 'j1').toArray({ max: 10 });
+    expect(items.map((item) => item.raw.name)).toEqual(['a', 'b']);
+    expect('results' in createJobSource(bare, null)).toBe(false);
   });
 });
