@@ -34,7 +34,9 @@ export interface JobWatch<TRaw = unknown> extends AsyncIterable<JobSnapshot<TRaw
   stop(reason?: unknown): void;
   /**
    * Asks the provider to cancel the job, keeps polling until it is terminal, and resolves with
-   * that final snapshot (whatever its status; `done` still settles by its own rules). Rejects
+   * that final snapshot (whatever its status; `done` still settles by its own rules). The next poll
+   * comes after `minIntervalMs` instead of a long backoff, but never inside a `Retry-After`, a 429's
+   * pause or a scheduler's hold. Rejects
    * with `CancelNotSupportedError` when the source has no `cancel` (polling goes on), with the
    * cancel request's error, or with what ended the watch otherwise.
    */

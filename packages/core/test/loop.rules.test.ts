@@ -269,6 +269,34 @@ describe('cancel', () => {
   });
 });
 
+describe("cancel: the provider's waits hold", () => {
+  it('should not look again before a Retry-After the last answer gave', async () => {
+    const source = fakeSource([{ ...running, hints: { retryAfterMs: 20_000 } }], { afterCancel: [running] });
+    const watch = watchJob(source, 'j1', backoff);
+    await vi.advanceTimersByTimeAsync(5000);
+    track(watch.cancel());
+    await vi.advanceTimersByTimeAsync(14_999);
+    expect(source.calls.map((c) => c.at)).toEqual([0]);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(source.calls.map((c) => c.at)).toEqual([0, 20_000]);
+    watch.stop();
+  });
+
+  it("should not look again inside a 429's pause", async () => {
+    const source = fakeSource([{ error: new RateLimitError({ status: 429, retryAfterMs: 20_000 }) }], {
+      afterCancel: [running],
+    });
+    const watch = watchJob(source, 'j1', backoff);
+    await vi.advanceTimersByTimeAsync(5000);
+    track(watch.cancel());
+    await vi.advanceTimersByTimeAsync(14_999);
+    expect(source.calls.map((c) => c.at)).toEqual([0]);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(source.calls.map((c) => c.at)).toEqual([0, 20_000]);
+    watch.stop();
+  });
+});
+
 describe('notifications: which waits they shorten', () => {
   it('should bring forward a retry after a failed poll (only a 429 backoff holds)', async () => {
     const source = fakeSource([running, { error: new ServerError({ status: 503 }) }, running]);

@@ -195,9 +195,17 @@ export class Loop<TRaw> implements ViewHost<TRaw> {
       this.end({ snapshot: out.snapshot });
       return;
     }
-    // The job should be cancelling now: don't wait out a long backoff to see it.
+    // The job should be cancelling now: don't wait out a long backoff to see it. A provider's wait
+    // (`Retry-After`, a 429's pause) and a host's hold are honoured, as for a notification.
+    const phase = this.#phase;
+    if (phase.type !== 'sleeping' || this.#held(phase.reason)) return;
     const soon = this.clock.now() + this.policy.minIntervalMs;
-    if (this.#phase.type === 'sleeping' && soon < this.#phase.until) this.#sleepUntil(soon, null);
+    if (soon < phase.until) this.#sleepUntil(soon, null);
+  }
+
+  /** Whether a sleep for `reason` waits for the provider or the host, so nothing may shorten it. */
+  #held(reason: DelaySource | null): boolean {
+    return this.#limited || reason === 'server' || reason === 'rate-limit' || reason === 'budget';
   }
 
   /** A notification from one of this loop's views. */
@@ -222,12 +230,11 @@ export class Loop<TRaw> implements ViewHost<TRaw> {
     this.#notices = noticed(this.#notices, n);
     this.#dispatch({ type: 'notified' });
     const phase = this.#phase;
-    if (phase.type !== 'sleeping' || this.#limited) return;
-    if (phase.reason === 'server' || phase.reason === 'rate-limit' || phase.reason === 'budget') return;
+    if (phase.type !== 'sleeping' || this.#held(phase.reason)) return;
     const next = woken(this.#notices, this.clock.now(), this.policy.minIntervalMs, phase.until);
     if (!next) return;
     this.#notices = next.notices;
-    // Stryker disable next-line StringLiteral: a sleep's reason is only compared with 'server', 'rate-limit' and 'budget' (wake, above)
+    // Stryker disable next-line StringLiteral: a sleep's reason is only compared with 'server', 'rate-limit' and 'budget' (#held)
     this.#sleepUntil(next.at, 'notify');
   }
 
