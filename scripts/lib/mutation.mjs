@@ -8,7 +8,7 @@ export const THRESHOLD = 90;
 
 /**
  * The files that hold rules: the poll schedule, the poll-state reducer, the end estimate, the
- * notification rules, handle checks, job states, result paging, the scheduler's provider gate,
+ * notification rules, handle checks and the handle format, job states, result paging, the scheduler's provider gate,
  * the poll loop's state machine, the client kit (hints, Retry-After, results and errors, options,
  * request guard, size cap, redirects, params, shapes, snapshots, job kinds and their pagers), each
  * client's status vocabulary and job kinds (its status/progress mapping), and webhook verification
@@ -21,6 +21,7 @@ export const MUTATED = [
   'packages/core/src/internal/estimate.ts',
   'packages/core/src/internal/notices.ts',
   'packages/core/src/handle-parse.ts',
+  'packages/core/src/handle-format.ts',
   'packages/core/src/job-state.ts',
   'packages/core/src/results/index.ts',
   'packages/core/src/results/stream.ts',

@@ -31,19 +31,19 @@ export interface HttpErrorDetails {
 export class HttpError extends BatchwatchError {
   override name = 'HttpError';
   /** The provider, e.g. `'check'`. */
-  readonly provider: string | undefined;
+  declare readonly provider: string | undefined;
   /** The HTTP status. */
-  readonly status: number;
+  declare readonly status: number;
   /** The provider's error code, when it sent one. */
-  readonly code: string | undefined;
+  declare readonly code: string | undefined;
   /** The provider's request id, when it sent one. */
-  readonly requestId: string | undefined;
+  declare readonly requestId: string | undefined;
   /** Response headers (lower-case names). */
-  readonly headers: Record<string, string>;
+  declare readonly headers: Record<string, string>;
   /** The parsed response body, untouched. */
-  readonly body: unknown;
+  declare readonly body: unknown;
   /** For 429 and 503: how long the server asked us to wait, in milliseconds. */
-  readonly retryAfterMs: number | undefined;
+  declare readonly retryAfterMs: number | undefined;
 
   constructor(details: HttpErrorDetails) {
     super(formatHttpMessage(details), details.cause === undefined ? undefined : { cause: details.cause });
@@ -116,7 +116,7 @@ export class NetworkError extends BatchwatchError {
 export class RequestTimeoutError extends NetworkError {
   override name = 'RequestTimeoutError';
   /** The per-request timeout that was exceeded, in milliseconds. */
-  readonly timeoutMs: number;
+  declare readonly timeoutMs: number;
   constructor(timeoutMs: number, options?: { cause?: unknown }) {
     super(`request timed out after ${timeoutMs} ms`, options);
     this.timeoutMs = timeoutMs;
@@ -127,9 +127,9 @@ export class RequestTimeoutError extends NetworkError {
 export class InvalidResponseError extends BatchwatchError {
   override name = 'InvalidResponseError';
   /** The HTTP status of the response. */
-  readonly status: number | undefined;
+  declare readonly status: number | undefined;
   /** The start of the body as text (at most 200 characters), for debugging. */
-  readonly bodySnippet: string | undefined;
+  declare readonly bodySnippet: string | undefined;
   constructor(message: string, options?: { status?: number; bodySnippet?: string; cause?: unknown }) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.status = options?.status;
@@ -141,9 +141,9 @@ export class InvalidResponseError extends BatchwatchError {
 export class ValidationError extends BatchwatchError {
   override name = 'ValidationError';
   /** The offending field, e.g. `'schedule_id'`. */
-  readonly field: string;
+  declare readonly field: string;
   /** The expected form, e.g. `'1-50 characters of A-Z, a-z, 0-9, _ or -'`. */
-  readonly expected: string;
+  declare readonly expected: string;
   constructor(field: string, expected: string, options?: { received?: string }) {
     const got = options?.received === undefined ? '' : ` (got ${options.received})`;
     super(`invalid ${field}: expected ${expected}${got}`);
@@ -156,7 +156,7 @@ export class ValidationError extends BatchwatchError {
 export class JobFailedError<TRaw = unknown> extends BatchwatchError {
   override name = 'JobFailedError';
   /** The final snapshot. */
-  readonly snapshot: JobSnapshot<TRaw>;
+  declare readonly snapshot: JobSnapshot<TRaw>;
   constructor(snapshot: JobSnapshot<TRaw>) {
     const why = snapshot.failure
       ? `: ${snapshot.failure.code ? `${snapshot.failure.code} ` : ''}${snapshot.failure.message}`
@@ -170,7 +170,7 @@ export class JobFailedError<TRaw = unknown> extends BatchwatchError {
 export class JobCancelledError<TRaw = unknown> extends BatchwatchError {
   override name = 'JobCancelledError';
   /** The final snapshot. */
-  readonly snapshot: JobSnapshot<TRaw>;
+  declare readonly snapshot: JobSnapshot<TRaw>;
   constructor(snapshot: JobSnapshot<TRaw>) {
     super(`${snapshot.provider} ${snapshot.kind} ${snapshot.id} was cancelled`);
     this.snapshot = snapshot;
@@ -181,9 +181,9 @@ export class JobCancelledError<TRaw = unknown> extends BatchwatchError {
 export class PollTimeoutError<TRaw = unknown> extends BatchwatchError {
   override name = 'PollTimeoutError';
   /** The last snapshot seen, if any poll succeeded. */
-  readonly snapshot: JobSnapshot<TRaw> | undefined;
+  declare readonly snapshot: JobSnapshot<TRaw> | undefined;
   /** How many polls were sent. */
-  readonly attempts: number;
+  declare readonly attempts: number;
   constructor(
     timeoutMs: number,
     attempts: number,
@@ -201,7 +201,7 @@ export class PollTimeoutError<TRaw = unknown> extends BatchwatchError {
 export class AbortError extends BatchwatchError {
   override name = 'AbortError';
   /** Why polling stopped. */
-  readonly reason: unknown;
+  declare readonly reason: unknown;
   constructor(reason?: unknown) {
     super(
       typeof reason === 'string' ? reason : 'polling was stopped',

@@ -72,3 +72,19 @@ export function handleFromState(owner: HandleOwner, id: string, s: PollState): J
   if (s.eta) handle.eta = s.eta.map((x, i) => (i < 2 || i === 3 ? Math.round(x - s.startedAt) : x)) as typeof s.eta;
   return handle;
 }
+
+/** @internal */
+export function stateFromHandle(h: JobHandle): PollState {
+  return {
+    startedAt: h.startedAt,
+    deadline: h.deadline,
+    nextPollAt: h.nextPollAt,
+    attempt: h.attempt,
+    unchanged: h.unchanged ?? 0,
+    errors: h.errors ?? 0,
+    sig: h.sig,
+    fraction: h.fraction ?? null,
+    origin: h.origin ?? h.startedAt,
+    eta: h.eta?.map((x, i) => (i < 2 || i === 3 ? x + h.startedAt : x)) as JobHandle['eta'],
+  };
+}

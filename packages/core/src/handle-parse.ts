@@ -1,5 +1,5 @@
 import { BatchwatchError } from './errors.js';
-import { type HandleOwner, JOB_HANDLE_VERSION, type JobHandle } from './handle-format.js';
+import { type HandleOwner, JOB_HANDLE_VERSION, type JobHandle, stateFromHandle } from './handle-format.js';
 import type { PollState } from './internal/step.js';
 
 /** A {@link JobHandle} that this version cannot read (newer `v`, unknown fields, wrong types). */
@@ -68,22 +68,6 @@ export function parseJobHandle(json: string | unknown, owner?: HandleOwner): Job
     );
   }
   return handle;
-}
-
-/** @internal */
-export function stateFromHandle(h: JobHandle): PollState {
-  return {
-    startedAt: h.startedAt,
-    deadline: h.deadline,
-    nextPollAt: h.nextPollAt,
-    attempt: h.attempt,
-    unchanged: h.unchanged ?? 0,
-    errors: h.errors ?? 0,
-    sig: h.sig,
-    fraction: h.fraction ?? null,
-    origin: h.origin ?? h.startedAt,
-    eta: h.eta?.map((x, i) => (i < 2 || i === 3 ? x + h.startedAt : x)) as JobHandle['eta'],
-  };
 }
 
 /** @internal Parses `handle` for `source` into where a resumed watch starts (throws `InvalidHandleError`). */

@@ -7,8 +7,8 @@
  * @module
  */
 import { type Clock, systemClock } from './clock.js';
-import { handleFromState, type JobHandle } from './handle-format.js';
-import { parseJobHandle, resumeFrom, stateFromHandle } from './handle-parse.js';
+import { handleFromState, type JobHandle, stateFromHandle } from './handle-format.js';
+import { parseJobHandle, resumeFrom } from './handle-parse.js';
 import { openWatch, soloHost } from './internal/open-watch.js';
 import { sleep } from './internal/sleep.js';
 import { advance, initialState, pollSource, timeoutError } from './internal/step.js';
@@ -85,40 +85,90 @@ export interface PollOnceResult<TRaw> {
  * errors (they are in `error`); rejects with `InvalidHandleError` for a bad handle and with
  * `signal.reason` when aborted.
  */
-export async function pollOnce<TRaw>(
+export function pollOnce<TRaw>(
   source: JobSource<TRaw>,
   handle: JobHandle | string,
   options: PollOnceOptions = {},
 ): Promise<PollOnceResult<TRaw>> {
+  return checkedSteps(source, handle, options, false);
+}
+
+/**
+ * Steps from a stored or received handle: its fields read and checked (`InvalidHandleError`), its
+ * id checked by the source's rules (a failed check ends polling: `done` with the `ValidationError`),
+ * then the kept-handle steps, with the outcome error of a terminal snapshot (`JobFailedError`,
+ * `JobCancelledError`) as `options` say.
+ */
+async function checkedSteps<TRaw>(
+  source: JobSource<TRaw>,
+  handle: JobHandle | string,
+  options: PollOnceOptions,
+  untilSnapshot: boolean,
+): Promise<PollOnceResult<TRaw>> {
   const h = parseJobHandle(handle, source);
-  const policy = resolvePollOptions({ ...options, timeoutMs: undefined });
-  const clock = options.clock ?? systemClock;
-  const signal = options.signal ?? new AbortController().signal;
-  if (signal.aborted) throw signal.reason;
   try {
     validateId(source, h.id);
   } catch (error) {
     return { error, done: true, handle: h, delayMs: null, delaySource: null };
   }
-  const state = stateFromHandle(h);
-  if (h.deadline !== null && clock.now() > h.deadline) {
+  const step = await keptSteps(source, h, options, untilSnapshot);
+  // A terminal snapshot comes with no other error.
+  const error = step.snapshot?.isTerminal ? outcomeError(step.snapshot, options) : undefined;
+  if (error !== undefined) step.error = error;
+  return step;
+}
+
+/** Options of {@link pollKeptHandle}: those of `pollOnce` but the outcome ones (an unsuccessful end is a snapshot). */
+export type KeptHandleOptions = Omit<PollOnceOptions, keyof OutcomeOptions>;
+
+/**
+ * One poll step for a handle this process made and keeps in memory between steps (from
+ * `createJobHandle` or an earlier step), for live views such as `@batchwatch/react`'s hooks: the
+ * `pollOnce` step without reading and checking the handle first, and an unsuccessful end (`failed`,
+ * `cancelled`) is its snapshot, never `JobFailedError` / `JobCancelledError`. So a page ships
+ * neither. A handle that was stored, queued or sent goes through `pollOnce`, which checks it.
+ */
+export function pollKeptHandle<TRaw>(
+  source: JobSource<TRaw>,
+  handle: JobHandle,
+  options: KeptHandleOptions = {},
+): Promise<PollOnceResult<TRaw>> {
+  return keptSteps(source, handle, options, false);
+}
+
+/** Kept-handle steps: one, or (`untilSnapshot`) as many as it takes to a snapshot or the end, waiting between them. */
+async function keptSteps<TRaw>(
+  source: JobSource<TRaw>,
+  h: JobHandle,
+  options: KeptHandleOptions,
+  untilSnapshot: boolean,
+): Promise<PollOnceResult<TRaw>> {
+  const policy = resolvePollOptions({ ...options, timeoutMs: undefined });
+  const clock = options.clock ?? systemClock;
+  const signal = options.signal ?? new AbortController().signal;
+  for (;;) {
+    if (signal.aborted) throw signal.reason;
+    const state = stateFromHandle(h);
     // An expired handle: no request past the deadline.
-    return { error: timeoutError(state, undefined), done: true, handle: h, delayMs: null, delaySource: null };
+    if (h.deadline !== null && clock.now() > h.deadline) {
+      return { error: timeoutError(state, undefined), done: true, handle: h, delayMs: null, delaySource: null };
+    }
+    const input = await pollSource(source, h.id, signal, clock, policy.requestTimeoutMs);
+    if (signal.aborted) throw signal.reason;
+    const out = advance(state, { type: 'polled', input }, policy, clock.now(), undefined);
+    const step: PollOnceResult<TRaw> = {
+      done: out.done,
+      handle: handleFromState(h, h.id, out.state),
+      delayMs: out.delay?.delayMs ?? null,
+      delaySource: out.delay?.delaySource ?? null,
+    };
+    if (out.snapshot) step.snapshot = out.snapshot;
+    const error = out.error ?? out.pollError;
+    if (error !== undefined) step.error = error;
+    if (!untilSnapshot || step.snapshot || step.done) return step;
+    h = step.handle;
+    await sleep(step.delayMs ?? 0, signal, clock);
   }
-  const input = await pollSource(source, h.id, signal, clock, policy.requestTimeoutMs);
-  if (signal.aborted) throw signal.reason;
-  const out = advance(state, { type: 'polled', input }, policy, clock.now(), undefined);
-  const result: PollOnceResult<TRaw> = {
-    done: out.done,
-    handle: handleFromState(h, h.id, out.state),
-    delayMs: out.delay?.delayMs ?? null,
-    delaySource: out.delay?.delaySource ?? null,
-  };
-  if (out.snapshot) result.snapshot = out.snapshot;
-  const error =
-    out.error ?? out.pollError ?? (out.snapshot?.isTerminal ? outcomeError(out.snapshot, options) : undefined);
-  if (error !== undefined) result.error = error;
-  return result;
 }
 
 /**
@@ -127,7 +177,11 @@ export async function pollOnce<TRaw>(
  * `InvalidHandleError` for a bad handle.
  */
 export function handleAfterCancel(handle: JobHandle | string): JobHandle {
-  const h = parseJobHandle(handle);
+  return keptHandleAfterCancel(parseJobHandle(handle));
+}
+
+/** {@link handleAfterCancel} for a handle this process keeps in memory (see {@link pollKeptHandle}): not checked. */
+export function keptHandleAfterCancel(h: JobHandle): JobHandle {
   const { state } = advance(
     stateFromHandle(h),
     { type: 'cancel-sent' },
@@ -141,21 +195,24 @@ export function handleAfterCancel(handle: JobHandle | string): JobHandle {
 /**
  * Polls from `handle` until a step returns a snapshot or polling ends (`done`), waiting between
  * steps as the schedule says: a transient error before there is anything to show is retried, not
- * returned. This is how a UI loads a job it has not seen yet (`@batchwatch/react` does); later
- * steps are single `pollOnce` calls. Rejects like {@link pollOnce}.
+ * returned. This is how a UI loads a job it has not seen yet; later steps are single `pollOnce`
+ * calls. Rejects like {@link pollOnce}.
  */
-export async function pollUntilSnapshot<TRaw>(
+export function pollUntilSnapshot<TRaw>(
   source: JobSource<TRaw>,
   handle: JobHandle | string,
   options: PollOnceOptions = {},
 ): Promise<PollOnceResult<TRaw>> {
-  const signal = options.signal ?? new AbortController().signal;
-  for (;;) {
-    const step = await pollOnce(source, handle, options);
-    if (step.snapshot || step.done) return step;
-    handle = step.handle;
-    await sleep(step.delayMs ?? 0, signal, options.clock ?? systemClock);
-  }
+  return checkedSteps(source, handle, options, true);
+}
+
+/** {@link pollUntilSnapshot} for a handle this process keeps in memory (see {@link pollKeptHandle}). */
+export function pollKeptHandleUntilSnapshot<TRaw>(
+  source: JobSource<TRaw>,
+  handle: JobHandle,
+  options: KeptHandleOptions = {},
+): Promise<PollOnceResult<TRaw>> {
+  return keptSteps(source, handle, options, true);
 }
 
 /**

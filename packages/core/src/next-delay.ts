@@ -178,9 +178,7 @@ export function nextDelay(input: DelayInput, s: ResolvedSchedule): NextDelay {
   } else {
     next = s.strategy === 'eta' ? etaDelay(input, s, jitter) : backoffDelay(input.unchanged, s, jitter);
     if (errors > 0 && s.strategy === 'eta') {
-      // `|| 0` turns 0 * Infinity (initialIntervalMs 0 after many errors) into 0 instead of NaN.
-      const ceiling = Math.min(s.maxIntervalMs, s.initialIntervalMs * s.multiplier ** (errors - 1)) || 0;
-      const backoff = Math.round(ceiling * (0.5 + jitter / 2));
+      const backoff = Math.round(ceiling(errors - 1, s) * (0.5 + jitter / 2));
       if (backoff > next.delayMs) next = { delayMs: backoff, delaySource: 'backoff' };
     }
   }
@@ -191,9 +189,14 @@ export function nextDelay(input: DelayInput, s: ResolvedSchedule): NextDelay {
   return next;
 }
 
+/** The backoff ceiling after `n` steps: `initialIntervalMs * multiplier^n`, at most `maxIntervalMs`. */
+function ceiling(n: number, s: ResolvedSchedule): number {
+  // `|| 0` turns 0 * Infinity (initialIntervalMs 0 after many steps) into 0 instead of NaN.
+  return Math.min(s.maxIntervalMs, s.initialIntervalMs * s.multiplier ** Math.max(0, n)) || 0;
+}
+
 function backoffDelay(unchanged: number, s: ResolvedSchedule, jitter: number): NextDelay {
-  const ceiling = Math.min(s.maxIntervalMs, s.initialIntervalMs * s.multiplier ** Math.max(0, unchanged)) || 0;
-  return { delayMs: Math.round(jitter * ceiling), delaySource: 'backoff' };
+  return { delayMs: Math.round(jitter * ceiling(unchanged, s)), delaySource: 'backoff' };
 }
 
 function etaDelay({ now, ageMs = 0, prediction: p }: DelayInput, s: ResolvedSchedule, jitter: number): NextDelay {
@@ -227,8 +230,7 @@ export function resolveSchedule(options: ScheduleOptions): ResolvedSchedule {
       received: String(minIntervalMs),
     });
   }
-  const timeoutMs =
-    options.timeoutMs === undefined ? undefined : readNumber(options, 'timeoutMs', 0, 0, Number.MAX_SAFE_INTEGER);
+  const timeoutMs = readNumber(options, 'timeoutMs', undefined, 0, Number.MAX_SAFE_INTEGER);
   const random = options.random ?? Math.random;
   if (typeof random !== 'function') throw new ValidationError('random', 'a function', { received: typeof random });
   const strategy = options.strategy ?? 'eta';
@@ -246,13 +248,13 @@ export function resolveSchedule(options: ScheduleOptions): ResolvedSchedule {
 }
 
 /** @internal Reads a numeric option, applying its default and checking `[min, max]`. */
-export function readNumber<T extends object>(
+export function readNumber<T extends object, F extends number | undefined = number>(
   options: T,
   field: keyof T & string,
-  fallback: number,
+  fallback: F,
   min: number,
   max: number,
-): number {
+): number | F {
   const value = options[field] as unknown;
   if (value === undefined) return fallback;
   if (typeof value !== 'number' || Number.isNaN(value) || value < min || value > max) {

@@ -205,6 +205,7 @@ class SchedulerHost implements LoopHost {
     return openWatch(this, source, id, options, {
       resume: handle === undefined ? undefined : () => resumeFrom(handle, source),
       defaults: this.defaults,
+      check: () => checkCost(source),
       find: (jobId) => this.#loops.get(loopKey(source, jobId)) as Loop<TRaw> | undefined,
       created: (loop) => {
         this.#loops.set(loopKey(source, loop.id), loop as Loop<unknown>);
@@ -358,6 +359,14 @@ class SchedulerHost implements LoopHost {
       this.#gates.set(provider, gate);
     }
     return gate;
+  }
+}
+
+/** A source's `requestsPerPoll` is a whole number of requests, at least 1: checked when watched, before any request. */
+function checkCost(source: JobSource<unknown>): void {
+  const cost = source.requestsPerPoll;
+  if (cost !== undefined && !(Number.isInteger(cost) && cost >= 1)) {
+    throw new ValidationError('source.requestsPerPoll', 'an integer >= 1', { received: String(cost) });
   }
 }
 

@@ -51,7 +51,8 @@ export interface JobSource<TRaw = unknown, TItem = unknown> {
   /**
    * How many HTTP requests one `fetchSnapshot` sends (a Supermetrics batch poll reads two
    * endpoints). Request budgets (`createJobScheduler`'s `requestsPerSecond` and `maxConcurrent`,
-   * `@batchwatch/bullmq`'s limiter) charge a poll this many requests. A positive integer. Defaults to `1`.
+   * `@batchwatch/bullmq`'s limiter) charge a poll this many requests. A positive integer (both reject
+   * anything else before any request). Defaults to `1`.
    */
   readonly requestsPerPoll?: number;
   /** Fetches the job once and normalizes it. */

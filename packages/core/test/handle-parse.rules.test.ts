@@ -2,7 +2,8 @@
 // comes from storage, a queue or another process: anything it says is checked before it is used.
 import { describe, expect, it } from 'vitest';
 import type { JobHandle } from '../src/handle-format.js';
-import { parseJobHandle, resumeFrom, stateFromHandle } from '../src/handle-parse.js';
+import { stateFromHandle } from '../src/handle-format.js';
+import { parseJobHandle, resumeFrom } from '../src/handle-parse.js';
 import { InvalidHandleError } from '../src/handles.js';
 
 const base: JobHandle = {

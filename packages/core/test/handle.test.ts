@@ -2,18 +2,23 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import {
   createJobHandle,
   InvalidHandleError,
+  keptHandleAfterCancel,
   parseJobHandle,
+  pollKeptHandle,
+  pollKeptHandleUntilSnapshot,
   pollOnce,
   pollUntilSnapshot,
   resumeJob,
 } from '../src/handles.js';
 import {
   AuthenticationError,
+  JobCancelledError,
   JobFailedError,
   type JobHandle,
   NetworkError,
   type PollEvent,
   PollTimeoutError,
+  ValidationError,
   watchJob,
 } from '../src/index.js';
 import { fakeSource, type Step, track } from './helpers.js';
@@ -305,5 +310,95 @@ describe('pollUntilSnapshot', () => {
     expect(pending.error).toBe('bye');
     expect(vi.getTimerCount()).toBe(0);
     expect(source.calls).toHaveLength(1);
+  });
+});
+
+describe('pollOnce and pollUntilSnapshot with an id the source rejects', () => {
+  it('should end with the ValidationError, sending nothing', async () => {
+    const rules = {
+      validateId: (id: string) => {
+        if (!id.startsWith('j_')) throw new ValidationError('id', "'j_' and more");
+      },
+    };
+    for (const poll of [pollOnce, pollUntilSnapshot]) {
+      const source = fakeSource([running(1)], rules);
+      const step = await poll(source, base);
+      expect(step).toMatchObject({ done: true, handle: base, delayMs: null, delaySource: null });
+      expect(step.error).toBeInstanceOf(ValidationError);
+      expect(source.calls).toHaveLength(0);
+    }
+  });
+});
+
+describe('kept handles: pollKeptHandle, pollKeptHandleUntilSnapshot, keptHandleAfterCancel', () => {
+  const script = (): Step[] => [
+    running(2, 10),
+    running(2, 10),
+    { error: new NetworkError('reset') },
+    running(7, 10),
+    { status: 'succeeded', completed: 10, total: 10 },
+  ];
+
+  it('should step exactly as pollOnce does: the same handles, delays, snapshots and errors', async () => {
+    const run = async (poll: typeof pollKeptHandle) => {
+      vi.setSystemTime(0);
+      const source = fakeSource(script());
+      let handle = createJobHandle(source, 'j1', { timeoutMs: 600_000 });
+      const steps = [];
+      for (let i = 0; i < 5; i++) {
+        vi.setSystemTime(handle.nextPollAt);
+        const step = await poll(source, handle, { random: almostOne });
+        steps.push(step);
+        handle = step.handle;
+      }
+      return { steps, calls: source.calls.map((c) => c.at) };
+    };
+    const kept = await run(pollKeptHandle);
+    expect(kept).toEqual(await run(pollOnce));
+    expect(kept.steps.map((s) => s.done)).toEqual([false, false, false, false, true]);
+    expect(kept.steps[2]?.error).toBeInstanceOf(NetworkError);
+  });
+
+  it('should resolve an unsuccessful end with its snapshot, never JobFailedError or JobCancelledError', async () => {
+    for (const status of ['failed', 'cancelled'] as const) {
+      const step = await pollKeptHandle(fakeSource([{ status }]), base);
+      expect(step).toMatchObject({ done: true, snapshot: { status }, delayMs: null });
+      expect(step.error).toBeUndefined();
+    }
+    // The checked step turns the same ends into errors.
+    await expect(pollOnce(fakeSource([{ status: 'cancelled' }]), base)).resolves.toMatchObject({
+      error: expect.any(JobCancelledError),
+    });
+  });
+
+  it('should not read the handle: a field this version does not know is no InvalidHandleError', async () => {
+    const unread = { ...base, note: 'from elsewhere' } as JobHandle;
+    await expect(pollOnce(fakeSource([running(1)]), unread)).rejects.toThrow(InvalidHandleError);
+    await expect(pollKeptHandle(fakeSource([running(1)]), unread)).resolves.toMatchObject({ done: false });
+  });
+
+  it('should report an expired kept handle as PollTimeoutError without sending a request', async () => {
+    vi.setSystemTime(10_400);
+    const source = fakeSource([running(3)]);
+    const step = await pollKeptHandle(source, { ...base, attempt: 3, deadline: 10_000 });
+    expect(source.calls).toHaveLength(0);
+    expect(step).toMatchObject({ done: true, delayMs: null, delaySource: null });
+    expect(step.error).toBeInstanceOf(PollTimeoutError);
+  });
+
+  it('should wait out transient errors until a snapshot, as pollUntilSnapshot does', async () => {
+    const source = fakeSource([{ error: new NetworkError('reset') }, running(3)]);
+    const result = track(pollKeptHandleUntilSnapshot(source, base, backoff));
+    await vi.advanceTimersByTimeAsync(1999); // 2 s of backoff: the error counts as unchanged
+    expect(source.calls.map((c) => c.at)).toEqual([0]);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(source.calls.map((c) => c.at)).toEqual([0, 2000]);
+    expect(result.value).toMatchObject({ done: false, snapshot: { progress: { completed: 3 } } });
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it('should restart the backoff after a cancel, as handleAfterCancel does', () => {
+    const handle: JobHandle = { ...base, unchanged: 6, attempt: 9, sig: 'x' };
+    expect(keptHandleAfterCancel(handle)).toEqual({ ...handle, unchanged: 0, errors: 0 });
   });
 });

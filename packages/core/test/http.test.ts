@@ -834,6 +834,24 @@ describe('remoteSource', () => {
     expect(result.hints.retryAfterMs).toBe(1234);
   });
 
+  it("should take the hints from the body, else from a Retry-After header (a proxy's), with the status", async () => {
+    const snapshot = { status: 'running', progress: { completed: 1, failed: 0, total: 4 } };
+    const hintsOf = async (body: unknown, headers: Record<string, string> = {}) => {
+      const fetch = stub(Response.json(body, { headers }));
+      const source = remoteSource('https://app.test/api/bw', { provider: 'acme', kind: 'export', fetch });
+      return (await source.fetchSnapshot('e1', ctx())).hints;
+    };
+    expect(await hintsOf({ snapshot, hints: { retryAfterMs: 1500 } }, { 'retry-after': '2' })).toEqual({
+      httpStatus: 200,
+      retryAfterMs: 1500,
+    });
+    expect(await hintsOf({ snapshot, hints: {} }, { 'retry-after': '2' })).toEqual({
+      httpStatus: 200,
+      retryAfterMs: 2000,
+    });
+    expect(await hintsOf({ snapshot }, { 'x-ratelimit-remaining': '3' })).toEqual({ httpStatus: 200 });
+  });
+
   it('should resolve a relative base URL against the page location', async () => {
     respond = () => ({ body: { status: 'DONE' } });
     Object.defineProperty(globalThis, 'location', {

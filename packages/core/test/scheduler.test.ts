@@ -310,11 +310,25 @@ describe('createJobScheduler budgets count HTTP requests, not polls', () => {
       const { source, stats } = twoRequestSource(1);
       const scheduler = createJobScheduler();
       const watch = scheduler.watch({ ...source, requestsPerPoll: cost }, 'a');
-      await expect(watch.done).rejects.toMatchObject({ name: 'ValidationError', field: 'source.requestsPerPoll' });
+      await expect(watch.done).rejects.toMatchObject({
+        name: 'ValidationError',
+        field: 'source.requestsPerPoll',
+        message: `invalid source.requestsPerPoll: expected an integer >= 1 (got ${cost})`,
+      });
       expect(stats.calls).toBe(0);
       await scheduler.close();
     },
   );
+
+  it('should charge a source with requestsPerPoll 1 one request a poll', async () => {
+    const { source, stats } = twoRequestSource(10);
+    const scheduler = createJobScheduler({ perProvider: { two: { maxConcurrent: 1 } } });
+    scheduler.watch({ ...source, requestsPerPoll: 1 }, 'a');
+    expect(scheduler.stats().inFlight).toBe(1);
+    await vi.advanceTimersByTimeAsync(10);
+    expect(stats.calls).toBe(1);
+    await scheduler.close();
+  });
 });
 
 describe('createJobScheduler dedupe', () => {

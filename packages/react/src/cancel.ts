@@ -1,5 +1,5 @@
 import { CancelNotSupportedError, type JobSnapshot, type JobSource, ValidationError } from '@batchwatch/core';
-import { handleAfterCancel } from '@batchwatch/core/handles';
+import { keptHandleAfterCancel } from '@batchwatch/core/handles';
 import type { QueryClient } from '@tanstack/react-query';
 import { type JobQueryData, jobQueryKey } from './query-options.js';
 
@@ -25,7 +25,8 @@ export async function cancelJob<TRaw>(
   options: CancelJobOptions = {},
 ): Promise<JobSnapshot<TRaw> | undefined> {
   if (typeof id !== 'string' || id === '') {
-    throw new ValidationError('id', 'a non-empty string (there is no job to cancel)');
+    // No id yet (`null` while the job is being created): nothing to cancel.
+    throw new ValidationError('id', 'a non-empty string', { received: id === '' ? '""' : String(id) });
   }
   if (typeof source.cancel !== 'function') {
     throw new CancelNotSupportedError(`${source.provider} ${source.kind} jobs cannot be cancelled`);
@@ -36,7 +37,7 @@ export async function cancelJob<TRaw>(
   // The job is about to change: core's cancel action restarts the backoff, so the polls after this one come soon.
   queryClient.setQueryData<JobQueryData<TRaw>>(
     queryKey,
-    (data) => data && { ...data, poll: { ...data.poll, handle: handleAfterCancel(data.poll.handle) } },
+    (data) => data && { ...data, poll: { ...data.poll, handle: keptHandleAfterCancel(data.poll.handle) } },
   );
   await queryClient.invalidateQueries({ queryKey, exact: true });
   return queryClient.getQueryData<JobQueryData<TRaw>>(queryKey)?.snapshot ?? result?.snapshot;

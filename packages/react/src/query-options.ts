@@ -6,7 +6,7 @@ import {
   MAX_DELAY_MS,
   type PollOptions,
 } from '@batchwatch/core';
-import { createJobHandle, pollOnce, pollUntilSnapshot } from '@batchwatch/core/handles';
+import { createJobHandle, pollKeptHandle, pollKeptHandleUntilSnapshot } from '@batchwatch/core/handles';
 import {
   type DataTag,
   focusManager,
@@ -101,10 +101,11 @@ async function pollJob<TRaw>(
   const prev = isJobData(cached) ? (cached as JobQueryData<TRaw>) : undefined;
   // `createJobHandle` throws ValidationError for a missing or invalid id before any request.
   const handle = prev?.poll.handle ?? createJobHandle(source, id as string, { timeoutMs: options.timeoutMs });
-  // pollOnce reads only the poll options (and ignores timeoutMs: the deadline is in the handle).
-  const policy = { ...options, signal, resolveOnUnsuccessful: true };
+  // The step reads only the poll options (and ignores timeoutMs: the deadline is in the handle).
+  // A kept handle's step resolves an unsuccessful end with its snapshot (the hooks show it).
+  const policy = { ...options, signal };
   // Nothing to show yet: keep polling on the schedule until there is a snapshot (or an end).
-  const step = await (prev ? pollOnce : pollUntilSnapshot)(source, handle, policy);
+  const step = await (prev ? pollKeptHandle : pollKeptHandleUntilSnapshot)(source, handle, policy);
   if (step.done && step.error !== undefined) throw step.error;
   const poll: JobPollState = {
     handle: step.handle,

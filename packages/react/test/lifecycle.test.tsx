@@ -400,4 +400,15 @@ describe('cancel', () => {
     expect(result.current.canCancel).toBe(false);
     await expect(result.current.cancel()).rejects.toBeInstanceOf(CancelNotSupportedError);
   });
+
+  it('should reject with ValidationError naming the id while there is no job yet, sending nothing', async () => {
+    const { result } = renderHook(() => useBatch(check(), null, SCHEDULE), { wrapper: wrapper(newClient()) });
+    await settle();
+    await expect(result.current.cancel()).rejects.toMatchObject({
+      name: 'ValidationError',
+      field: 'id',
+      message: 'invalid id: expected a non-empty string (got null)',
+    });
+    expect(mock.requests).toHaveLength(0);
+  });
 });

@@ -10,18 +10,12 @@ const MAX_RETRY_AFTER_MS = 86_400_000;
  * Returns `undefined` for a missing or unreadable value; a date in the past gives `0`.
  */
 export function parseRetryAfter(value: string | null | undefined, nowMs: number): number | undefined {
-  if (value === null || value === undefined) return undefined;
-  const trimmed = value.trim();
-  // Stryker disable next-line StringLiteral: any other text here falls through to the checks below, which give undefined for '' too
-  if (trimmed === '') return undefined;
-  if (/^\d+(\.\d+)?$/.test(trimmed)) {
-    return Math.min(MAX_RETRY_AFTER_MS, Math.round(Number(trimmed) * 1000));
-  }
+  // Stryker disable next-line StringLiteral: any text but digits or a date reads as nothing, as '' does
+  const trimmed = value?.trim() ?? '';
+  if (/^\d+(\.\d+)?$/.test(trimmed)) return Math.min(MAX_RETRY_AFTER_MS, Math.round(Number(trimmed) * 1000));
   // HTTP-date (IMF-fixdate and the obsolete forms Date.parse understands); must name a weekday or GMT.
-  if (!/[A-Za-z]/.test(trimmed)) return undefined;
-  const at = Date.parse(trimmed);
-  if (Number.isNaN(at)) return undefined;
-  return Math.min(MAX_RETRY_AFTER_MS, Math.max(0, at - nowMs));
+  const at = /[A-Za-z]/.test(trimmed) ? Date.parse(trimmed) : Number.NaN;
+  return Number.isNaN(at) ? undefined : Math.min(MAX_RETRY_AFTER_MS, Math.max(0, at - nowMs));
 }
 
 function intHeader(headers: Headers, name: string): number | undefined {

@@ -1,4 +1,4 @@
-import { headersToRecord, hintsFromHeaders } from '../client-kit/http.js';
+import { headersToRecord, parseRetryAfter } from '../client-kit/http.js';
 import {
   BatchwatchError,
   CancelNotSupportedError,
@@ -11,7 +11,6 @@ import {
 import {
   isTerminalStatus,
   JOB_STATUSES,
-  type JobFailure,
   type JobProgress,
   type JobSnapshot,
   type JobStatus,
@@ -19,7 +18,7 @@ import {
   type ProviderName,
 } from '../job-state.js';
 import type { JobSource, PollHints, SourceContext, SourceResult } from '../source.js';
-import { type JobStatusErrorBody, jobPath, type WireHints } from './wire.js';
+import { jobPath } from './wire.js';
 
 /** Options shared by every source of one batchwatch server. */
 export interface RemoteClientOptions {
@@ -82,7 +81,10 @@ function resolveBase(baseUrl: string): string {
 }
 
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-const isCount = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v) && v >= 0;
+// `Number.isFinite` is false for anything but a number (no coercion of '7').
+const isCount = (v: unknown): v is number => Number.isFinite(v) && (v as number) >= 0;
+/** `v` when it is a string, else `fallback`. */
+const str = <T>(v: unknown, fallback: T): string | T => (typeof v === 'string' ? v : fallback);
 
 function invalid(message: string, status: number, text: string): InvalidResponseError {
   return new InvalidResponseError(`batchwatch server ${message}`, { status, bodySnippet: text });
@@ -98,49 +100,56 @@ function readSnapshot<TRaw>(
   text: string,
 ): JobSnapshot<TRaw> {
   if (!isRecord(value)) throw invalid('sent no snapshot', status, text);
-  const jobStatus = value.status;
-  if (typeof jobStatus !== 'string' || !JOB_STATUSES.includes(jobStatus as JobStatus)) {
-    throw invalid('sent a snapshot without a known status', status, text);
-  }
+  const jobStatus = value.status as JobStatus;
+  if (!JOB_STATUSES.includes(jobStatus)) throw invalid('sent a snapshot without a known status', status, text);
   const p = value.progress;
   if (!isRecord(p) || !isCount(p.completed) || !isCount(p.failed) || !(p.total === null || isCount(p.total))) {
     throw invalid('sent a snapshot without valid progress', status, text);
   }
-  const fraction = typeof p.fraction === 'number' && p.fraction >= 0 && p.fraction <= 1 ? p.fraction : null;
-  const progress: JobProgress = { completed: p.completed, failed: p.failed, total: p.total, fraction };
+  const f = p.fraction;
+  const progress: JobProgress = {
+    completed: p.completed,
+    failed: p.failed,
+    total: p.total,
+    fraction: typeof f === 'number' && f >= 0 && f <= 1 ? f : null,
+  };
   const timestamps: JobTimestamps = {};
-  if (isRecord(value.timestamps)) {
-    for (const key of ['createdAt', 'startedAt', 'finishedAt'] as const) {
-      const t = value.timestamps[key];
-      if (typeof t === 'string') timestamps[key] = t;
-    }
+  const times = isRecord(value.timestamps) ? value.timestamps : {};
+  for (const key of ['createdAt', 'startedAt', 'finishedAt'] as const) {
+    if (typeof times[key] === 'string') timestamps[key] = times[key];
   }
   const snapshot: JobSnapshot<TRaw> = {
-    provider: typeof value.provider === 'string' ? value.provider : source.provider,
-    kind: typeof value.kind === 'string' ? value.kind : source.kind,
-    id: typeof value.id === 'string' ? value.id : id,
-    status: jobStatus as JobStatus,
-    rawStatus: typeof value.rawStatus === 'string' ? value.rawStatus : null,
-    isTerminal: isTerminalStatus(jobStatus as JobStatus),
+    provider: str(value.provider, source.provider),
+    kind: str(value.kind, source.kind),
+    id: str(value.id, id),
+    status: jobStatus,
+    rawStatus: str(value.rawStatus, null),
+    isTerminal: isTerminalStatus(jobStatus),
     progress,
     timestamps,
     // Re-stamped on this side's clock: the watch's schedule and fake timers run on it.
     observedAt,
     raw: value.raw as TRaw,
   };
-  if (isRecord(value.failure) && typeof value.failure.message === 'string') {
-    const failure: JobFailure = { message: value.failure.message };
-    if (typeof value.failure.code === 'string') failure.code = value.failure.code;
-    snapshot.failure = failure;
+  const failure = value.failure;
+  if (isRecord(failure) && typeof failure.message === 'string') {
+    snapshot.failure = { message: failure.message };
+    if (typeof failure.code === 'string') snapshot.failure.code = failure.code;
   }
   return snapshot;
 }
 
-function readHints(body: unknown, response: Response, now: number): PollHints {
-  const hints = hintsFromHeaders(response.headers, now, response.status);
-  const wire = isRecord(body) && isRecord(body.hints) ? (body.hints as WireHints) : undefined;
-  // The body's value is exact to the millisecond; the header is rounded up to whole seconds.
-  if (wire && isCount(wire.retryAfterMs)) hints.retryAfterMs = wire.retryAfterMs;
+/**
+ * The hints of an answer: the body's exact `retryAfterMs` (the handler's), else its `Retry-After`
+ * header (a proxy's 429 or 503), and the HTTP status.
+ */
+function readHints(wire: unknown, response: Response, now: number): PollHints {
+  const hints: PollHints = { httpStatus: response.status };
+  const retryAfterMs =
+    isRecord(wire) && isCount(wire.retryAfterMs)
+      ? wire.retryAfterMs
+      : parseRetryAfter(response.headers.get('retry-after'), now);
+  if (retryAfterMs !== undefined) hints.retryAfterMs = retryAfterMs;
   return hints;
 }
 
@@ -189,11 +198,9 @@ export function remoteSource<TRaw = unknown>(
 
 /** The error for a batchwatch server's error answer: the core class for its status, or `CancelNotSupportedError`. */
 function errorOf(response: Response, body: unknown, now: number, provider: ProviderName, who: string): Error {
-  const hints = readHints(undefined, response, now);
-  const wire =
-    isRecord(body) && isRecord(body.error) ? (body.error as Partial<JobStatusErrorBody['error']>) : undefined;
-  if (response.status === 405 && wire?.code === 'cancel_not_supported') {
-    return new CancelNotSupportedError(wire.message ?? `${who} jobs cannot be cancelled`);
+  const wire = isRecord(body) && isRecord(body.error) ? body.error : {};
+  if (response.status === 405 && wire.code === 'cancel_not_supported') {
+    return new CancelNotSupportedError(str(wire.message, `${who} jobs cannot be cancelled`));
   }
   const details: HttpErrorDetails = {
     provider,
@@ -201,9 +208,9 @@ function errorOf(response: Response, body: unknown, now: number, provider: Provi
     headers: headersToRecord(response.headers),
     body,
   };
-  if (typeof wire?.code === 'string') details.code = wire.code;
-  if (typeof wire?.message === 'string') details.message = wire.message;
-  const retryAfterMs = isCount(wire?.retryAfterMs) ? wire.retryAfterMs : hints.retryAfterMs;
+  if (typeof wire.code === 'string') details.code = wire.code;
+  if (typeof wire.message === 'string') details.message = wire.message;
+  const { retryAfterMs } = readHints(wire, response, now);
   if (retryAfterMs !== undefined) details.retryAfterMs = retryAfterMs;
   return HttpError.from(details);
 }
@@ -217,27 +224,23 @@ function createRemoteSource<TRaw>(
   if (typeof provider !== 'string' || provider === '') throw new ValidationError('provider', 'a non-empty string');
   if (typeof kind !== 'string' || kind === '') throw new ValidationError('kind', 'a non-empty string');
   if (options.fetch !== undefined && typeof options.fetch !== 'function') {
-    throw new ValidationError('fetch', 'a function (request: Request) => Promise<Response>');
+    throw new ValidationError('fetch', 'a function (Request) => Promise<Response>');
   }
   const who = `${provider} ${kind}`;
 
-  const send = async (
-    method: 'GET' | 'POST',
-    id: string,
-    suffix: string,
-    context: SourceContext,
-  ): Promise<{ response: Response; text: string; body: unknown }> => {
+  // One request; a successful answer's snapshot (`undefined` for a cancel answer without one) and hints.
+  const read = async (method: 'GET' | 'POST', id: string, suffix: string, context: SourceContext) => {
     const url = `${resolveBase(baseUrl)}${jobPath(provider, kind, id)}${suffix}`;
     const extra = typeof options.headers === 'function' ? await options.headers() : options.headers;
     const headers = new Headers(extra);
     headers.set('accept', 'application/json');
-    const init: RequestInit = { method, headers, signal: context.signal };
-    if (options.credentials) init.credentials = options.credentials;
-    const doFetch = options.fetch ?? ((request: Request) => globalThis.fetch(request));
+    // An undefined `credentials` is the fetch default.
+    const init: RequestInit = { method, headers, signal: context.signal, credentials: options.credentials };
     let response: Response;
     let text: string;
     try {
-      response = await doFetch(new Request(url, init));
+      // `globalThis.fetch` is looked up at call time, so msw and test doubles apply.
+      response = await (options.fetch ?? globalThis.fetch)(new Request(url, init));
       text = await response.text();
     } catch (error) {
       if (context.signal.aborted) throw context.signal.reason;
@@ -252,39 +255,21 @@ function createRemoteSource<TRaw>(
       if (response.ok) throw invalid(`sent a body that is not JSON for ${who}`, response.status, text);
       body = text;
     }
-    if (!response.ok) throw errorOf(response, body, context.now(), provider, who);
-    return { response, text, body };
+    const now = context.now();
+    if (!response.ok) throw errorOf(response, body, now, provider, who);
+    const wire = isRecord(body) ? body : {};
+    if (method === 'POST' && wire.snapshot == null) return undefined;
+    return {
+      snapshot: readSnapshot<TRaw>(wire.snapshot, source, id, now, response.status, text),
+      hints: readHints(wire.hints, response, now),
+    };
   };
-
   const source: RemoteJobSource<TRaw> = {
     provider,
     kind,
     baseUrl,
-    async fetchSnapshot(id: string, context: SourceContext): Promise<SourceResult<TRaw>> {
-      const { response, text, body } = await send('GET', id, '', context);
-      const now = context.now();
-      const snapshot = readSnapshot<TRaw>(
-        isRecord(body) ? body.snapshot : undefined,
-        source,
-        id,
-        now,
-        response.status,
-        text,
-      );
-      return { snapshot, hints: readHints(body, response, now) };
-    },
+    fetchSnapshot: (id, context) => read('GET', id, '', context) as Promise<SourceResult<TRaw>>,
   };
-  if (options.cancellable !== false) {
-    source.cancel = async (id: string, context: SourceContext): Promise<SourceResult<TRaw> | undefined> => {
-      const { response, text, body } = await send('POST', id, '/cancel', context);
-      const wire = isRecord(body) ? body.snapshot : undefined;
-      if (wire === null || wire === undefined) return undefined;
-      const now = context.now();
-      return {
-        snapshot: readSnapshot<TRaw>(wire, source, id, now, response.status, text),
-        hints: readHints(body, response, now),
-      };
-    };
-  }
+  if (options.cancellable !== false) source.cancel = (id, context) => read('POST', id, '/cancel', context);
   return source;
 }

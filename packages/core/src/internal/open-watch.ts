@@ -17,6 +17,8 @@ export interface OpenWatchOptions<TRaw> {
   resume?: () => { id: string; state: PollState };
   /** Poll options every watch of the host starts from. */
   defaults?: LoopDefaults;
+  /** The host's own checks of the source, after the id's (a throw rejects `done` before any request). */
+  check?: () => void;
   /** The loop already polling `jobId` (scheduler dedupe). */
   find?: (jobId: string) => Loop<TRaw> | undefined;
   /** A new loop, before its first poll is scheduled. */
@@ -32,7 +34,7 @@ export function openWatch<TRaw>(
   source: JobSource<TRaw>,
   id: string,
   options: WatchOptions<TRaw>,
-  { resume, defaults = {}, find, created }: OpenWatchOptions<TRaw> = {},
+  { resume, defaults = {}, check, find, created }: OpenWatchOptions<TRaw> = {},
 ): View<TRaw> {
   const merged = merge(defaults, options);
   let loop: Loop<TRaw> | undefined;
@@ -42,6 +44,7 @@ export function openWatch<TRaw>(
     const resumed = resume?.();
     const jobId = resumed ? resumed.id : id;
     validateId(source, jobId);
+    check?.();
     const policy = resolvePollOptions(merged);
     const push = resolvePush(merged.push);
     loop = find?.(jobId);

@@ -121,23 +121,20 @@ export function advance<TRaw>(
   now: number,
   last: JobSnapshot<TRaw> | undefined,
 ): StepOutcome<TRaw> {
-  switch (action.type) {
-    case 'polled':
-      return polled(prev, action.input, policy, now, last);
-    case 'cancel-sent': {
-      // The job should be cancelling now: the backoff starts over, and the answer counts as seen.
-      const state: PollState = { ...prev, unchanged: 0 };
-      if (!action.snapshot) return { state, changed: false, done: false, delay: null };
-      const seen = observe(prev, action.snapshot);
-      state.sig = seen.sig;
-      state.fraction = seen.snapshot.progress.fraction;
-      const { snapshot, changed } = seen;
-      return { state, snapshot, changed, done: snapshot.isTerminal, delay: null };
-    }
-    case 'notified':
-      // Something happened: the backoff starts over.
-      return { state: { ...prev, unchanged: 0 }, changed: false, done: false, delay: null };
+  if (action.type === 'polled') return polled(prev, action.input, policy, now, last);
+  // A cancel sent or a notification: something happened, so the backoff starts over. A cancel's
+  // answer counts as seen.
+  const out: StepOutcome<TRaw> = { state: { ...prev, unchanged: 0 }, changed: false, done: false, delay: null };
+  // Stryker disable next-line ConditionalExpression: only a cancel's answer has a snapshot
+  if (action.type === 'cancel-sent' && action.snapshot) {
+    const seen = observe(prev, action.snapshot);
+    out.state.sig = seen.sig;
+    out.state.fraction = seen.snapshot.progress.fraction;
+    out.snapshot = seen.snapshot;
+    out.changed = seen.changed;
+    out.done = seen.snapshot.isTerminal;
   }
+  return out;
 }
 
 /**
@@ -163,37 +160,37 @@ function polled<TRaw>(
   now: number,
   last: JobSnapshot<TRaw> | undefined,
 ): StepOutcome<TRaw> {
-  const state: PollState = { ...prev, attempt: prev.attempt + 1 };
+  const state: PollState = { ...prev, attempt: prev.attempt + 1, unchanged: prev.unchanged + 1, errors: 0 };
+  const out: StepOutcome<TRaw> = { state, changed: false, done: true, delay: null };
   let retryAfterMs: number | undefined;
   let snapshot: JobSnapshot<TRaw> | undefined;
-  let changed = false;
   if (input.ok) {
     const seen = observe(prev, input.snapshot);
-    snapshot = seen.snapshot;
-    changed = seen.changed;
+    snapshot = out.snapshot = seen.snapshot;
+    out.changed = seen.changed;
     state.sig = seen.sig;
     state.fraction = snapshot.progress.fraction;
-    state.unchanged = changed ? 0 : prev.unchanged + 1;
-    state.errors = 0;
+    if (seen.changed) state.unchanged = 0;
     retryAfterMs = input.hints.retryAfterMs;
     // A job the provider says it created well before it was first seen is that much older. Provider
     // timestamps often have whole seconds (and clocks drift by some), so a second less is noise.
     const created = createdAt(snapshot);
     if (created < state.origin - 1000 && created <= now) state.origin = created;
     state.eta = track(prev.eta, snapshot, now);
-    if (snapshot.isTerminal) return { state, snapshot, changed, done: true, delay: null };
+    if (snapshot.isTerminal) return out;
   } else {
-    state.unchanged = prev.unchanged + 1;
     state.errors = prev.errors + 1;
-    const error = input.error;
-    const verdict = failureVerdict(error, state.errors, policy.maxConsecutiveErrors);
-    if (!verdict.retry) return { state, changed, pollError: error, done: true, error, delay: null };
+    out.pollError = input.error;
+    const verdict = failureVerdict(input.error, state.errors, policy.maxConsecutiveErrors);
+    if (!verdict.retry) {
+      out.error = input.error;
+      return out;
+    }
     retryAfterMs = verdict.retryAfterMs;
   }
-  const pollError = input.ok ? undefined : input.error;
-  const base = { state, changed, ...(snapshot && { snapshot }), ...(!input.ok && { pollError }) };
   if (state.deadline !== null && now >= state.deadline) {
-    return { ...base, done: true, error: timeoutError(state, snapshot ?? last, pollError), delay: null };
+    out.error = timeoutError(state, snapshot ?? last, out.pollError);
+    return out;
   }
   const ahead = predict(state.eta, snapshot ?? last);
   if (snapshot) {
@@ -213,7 +210,9 @@ function polled<TRaw>(
     policy,
   );
   state.nextPollAt = now + delay.delayMs;
-  return { ...base, done: false, delay };
+  out.done = false;
+  out.delay = delay;
+  return out;
 }
 
 /** The `PollTimeoutError` for a state whose deadline passed. */
@@ -241,15 +240,14 @@ export async function fetchOnce<T>(
   const controller = new AbortController();
   const { signal } = controller;
   const onParentAbort = () => controller.abort(parent.reason);
-  // Stryker disable next-line ObjectLiteral,BooleanLiteral: the finally below removes the listener whichever way the call ends
-  parent.addEventListener('abort', onParentAbort, { once: true });
+  // No `once`: the finally below removes the listener whichever way the call ends.
+  parent.addEventListener('abort', onParentAbort);
   const timer = clock.setTimeout(() => controller.abort(new RequestTimeoutError(timeoutMs)), timeoutMs);
-  let onAbort: (() => void) | undefined;
+  let onAbort = () => {};
   try {
     return await new Promise<T>((resolve, reject) => {
       onAbort = () => reject(signal.reason);
-      // Stryker disable next-line ObjectLiteral,BooleanLiteral: the finally below removes the listener whichever way the call ends
-      signal.addEventListener('abort', onAbort, { once: true });
+      signal.addEventListener('abort', onAbort);
       // The executor turns a synchronous throw of the source into a rejection.
       new Promise<T>((r) => r(call({ signal, now: () => clock.now() }))).then(resolve, reject);
     });
@@ -259,7 +257,7 @@ export async function fetchOnce<T>(
   } finally {
     clock.clearTimeout(timer);
     parent.removeEventListener('abort', onParentAbort);
-    if (onAbort) signal.removeEventListener('abort', onAbort);
+    signal.removeEventListener('abort', onAbort);
   }
 }
 

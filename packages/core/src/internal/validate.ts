@@ -6,10 +6,6 @@ export function validateId(source: JobSource<unknown>, id: unknown): asserts id 
   if (typeof source !== 'object' || source === null || typeof source.fetchSnapshot !== 'function') {
     throw new ValidationError('source', 'a JobSource with fetchSnapshot()');
   }
-  const cost = source.requestsPerPoll;
-  if (cost !== undefined && !(Number.isInteger(cost) && cost >= 1)) {
-    throw new ValidationError('source.requestsPerPoll', 'an integer >= 1', { received: String(cost) });
-  }
   if (typeof id !== 'string' || id === '') {
     throw new ValidationError('id', 'a non-empty string', { received: typeof id === 'string' ? '""' : typeof id });
   }
