@@ -22,7 +22,7 @@ import {
 export type JobQueryKey = readonly ['batchwatch', provider: string, kind: string, id: string | null, scope?: string];
 
 /**
- * Where polling stands, as core's `pollOnce` left it. A new object on every poll (so a TanStack
+ * Where polling stands, as core's last poll step left it. A new object on every poll (so a TanStack
  * `select` over it runs again), never changed after it was cached.
  */
 export interface JobPollState {
@@ -86,7 +86,7 @@ const isJobData = (value: unknown): value is JobQueryData<unknown> => !!(value a
 /**
  * One poll step through core. Transient errors (network, 5xx, 429) are not thrown: with a snapshot
  * cached they are recorded in `poll.pollError` and the next poll follows the core schedule (a
- * 429's `Retry-After` included); before the first snapshot, core's `pollUntilSnapshot` waits out
+ * 429's `Retry-After` included); before the first snapshot, core's `pollKeptHandleUntilSnapshot` waits out
  * the schedule, so Suspense and `ensureQueryData` resolve with a snapshot. Fatal errors (400, 401, 403,
  * 404, a spent error budget, the deadline) are thrown and end polling.
  */
@@ -160,8 +160,8 @@ export type JobQueryOptionsResult<TRaw> = Omit<
 
 /**
  * TanStack Query options that watch `source`'s job `id` on the core schedule: each fetch is one
- * `pollOnce` step, `refetchInterval` is the delay core chose (server `Retry-After` first, then
- * backoff with jitter, clamped), polling stops on a terminal snapshot or a fatal error, and
+ * core poll step (`pollKeptHandle`), `refetchInterval` is the delay core chose (server
+ * `Retry-After` first, then the ETA-aware schedule, clamped), polling stops on a terminal snapshot or a fatal error, and
  * `data.snapshot` stays `===` across polls that changed nothing (`data` itself is new on every
  * poll, so a `select` sees each one). Use it with `prefetchQuery`, `ensureQueryData`,
  * `useQuery`, `useSuspenseQuery` or `HydrationBoundary`; `data.snapshot` is the snapshot.

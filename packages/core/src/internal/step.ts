@@ -112,7 +112,7 @@ export type PollAction<TRaw> =
 /**
  * The one place a job's poll state changes: folds an action into the state and decides what
  * follows (terminal, give up, or poll again after a delay). Pure: `watchJob`, the scheduler,
- * `pollOnce` and the React hooks all go through it.
+ * `pollOnce` / `pollKeptHandle` (the React hooks) all go through it.
  */
 export function advance<TRaw>(
   prev: PollState,
