@@ -1,8 +1,7 @@
 // What a job handle must look like, field by field, and what a resumed watch starts from. A handle
 // comes from storage, a queue or another process: anything it says is checked before it is used.
 import { describe, expect, it } from 'vitest';
-import type { JobHandle } from '../src/handle-format.js';
-import { stateFromHandle } from '../src/handle-format.js';
+import { type JobHandle, stateFromHandle } from '../src/handle-format.js';
 import { parseJobHandle, resumeFrom } from '../src/handle-parse.js';
 import { InvalidHandleError } from '../src/handles.js';
 
@@ -128,48 +127,7 @@ describe('parseJobHandle: every field', () => {
   });
 });
 
-describe('stateFromHandle: where a resumed watch starts', () => {
-  it('should fill what an older or minimal handle leaves out', () => {
-    expect(stateFromHandle(base)).toEqual({
-      startedAt: 1000,
-      deadline: null,
-      nextPollAt: 5000,
-      attempt: 3,
-      unchanged: 0,
-      errors: 0,
-      sig: undefined,
-      fraction: null,
-      origin: 1000,
-      eta: undefined,
-    });
-  });
-
-  it('should keep what the handle says, and turn the estimate times back into clock times', () => {
-    const full: JobHandle = {
-      ...base,
-      deadline: 9000,
-      unchanged: 2,
-      errors: 1,
-      sig: 's',
-      fraction: 0,
-      origin: 400,
-      eta: [100, 10, 1, 50, 4, 2],
-    };
-    expect(stateFromHandle(full)).toEqual({
-      startedAt: 1000,
-      deadline: 9000,
-      nextPollAt: 5000,
-      attempt: 3,
-      unchanged: 2,
-      errors: 1,
-      sig: 's',
-      fraction: 0,
-      origin: 400,
-      // seenAt, t0 and t1 are stored after startedAt; the counts and the number of points are not times.
-      eta: [1100, 1010, 1, 1050, 4, 2],
-    });
-  });
-
+describe('resumeFrom: where a resumed watch starts', () => {
   it('should resume from text for the matching source only', () => {
     expect(resumeFrom(JSON.stringify(base), { provider: 'fake', kind: 'job' })).toEqual({
       id: 'j1',

@@ -270,22 +270,11 @@ describe('cancel', () => {
 });
 
 describe("cancel: the provider's waits hold", () => {
-  it('should not look again before a Retry-After the last answer gave', async () => {
-    const source = fakeSource([{ ...running, hints: { retryAfterMs: 20_000 } }], { afterCancel: [running] });
-    const watch = watchJob(source, 'j1', backoff);
-    await vi.advanceTimersByTimeAsync(5000);
-    track(watch.cancel());
-    await vi.advanceTimersByTimeAsync(14_999);
-    expect(source.calls.map((c) => c.at)).toEqual([0]);
-    await vi.advanceTimersByTimeAsync(1);
-    expect(source.calls.map((c) => c.at)).toEqual([0, 20_000]);
-    watch.stop();
-  });
-
-  it("should not look again inside a 429's pause", async () => {
-    const source = fakeSource([{ error: new RateLimitError({ status: 429, retryAfterMs: 20_000 }) }], {
-      afterCancel: [running],
-    });
+  it.each<[string, Step]>([
+    ['a Retry-After the last answer gave', { ...running, hints: { retryAfterMs: 20_000 } }],
+    ["a 429's pause", { error: new RateLimitError({ status: 429, retryAfterMs: 20_000 }) }],
+  ])('should not look again inside %s', async (_, first) => {
+    const source = fakeSource([first], { afterCancel: [running] });
     const watch = watchJob(source, 'j1', backoff);
     await vi.advanceTimersByTimeAsync(5000);
     track(watch.cancel());

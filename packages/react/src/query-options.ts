@@ -86,8 +86,8 @@ const isJobData = (value: unknown): value is JobQueryData<unknown> => !!(value a
 /**
  * One poll step through core. Transient errors (network, 5xx, 429) are not thrown: with a snapshot
  * cached they are recorded in `poll.pollError` and the next poll follows the core schedule (a
- * 429's `Retry-After` included); before the first snapshot, core's `pollKeptHandleUntilSnapshot` waits out
- * the schedule, so Suspense and `ensureQueryData` resolve with a snapshot. Fatal errors (400, 401, 403,
+ * 429's `Retry-After` included); before the first snapshot, core's `pollKeptHandleUntilSnapshot`
+ * waits out the schedule, so Suspense and `ensureQueryData` resolve with a snapshot. Fatal errors (400, 401, 403,
  * 404, a spent error budget, the deadline) are thrown and end polling.
  */
 async function pollJob<TRaw>(
@@ -161,10 +161,11 @@ export type JobQueryOptionsResult<TRaw> = Omit<
 /**
  * TanStack Query options that watch `source`'s job `id` on the core schedule: each fetch is one
  * core poll step (`pollKeptHandle`), `refetchInterval` is the delay core chose (server
- * `Retry-After` first, then the ETA-aware schedule, clamped), polling stops on a terminal snapshot or a fatal error, and
- * `data.snapshot` stays `===` across polls that changed nothing (`data` itself is new on every
- * poll, so a `select` sees each one). Use it with `prefetchQuery`, `ensureQueryData`,
- * `useQuery`, `useSuspenseQuery` or `HydrationBoundary`; `data.snapshot` is the snapshot.
+ * `Retry-After` first, then the ETA-aware schedule, clamped), polling stops on a terminal
+ * snapshot or a fatal error, and `data.snapshot` stays `===` across polls that changed nothing
+ * (`data` itself is new on every poll, so a `select` sees each one). Use it with `prefetchQuery`,
+ * `ensureQueryData`, `useQuery`, `useSuspenseQuery` or `HydrationBoundary`; `data.snapshot` is the
+ * snapshot.
  *
  * @example
  * await queryClient.prefetchQuery(jobQueryOptions(runflowBatch(client), batchId));
