@@ -15,6 +15,7 @@ import {
   AuthenticationError,
   BadRequestError,
   CancelNotSupportedError,
+  type Clock,
   ConflictError,
   HttpError,
   InvalidResponseError,
@@ -25,6 +26,7 @@ import {
   RateLimitError,
   ServerError,
   type StatusTable,
+  systemClock,
   ValidationError,
   waitForJob,
   watchJob,
@@ -717,7 +719,10 @@ describe('remoteSource', () => {
         },
       },
     };
-    handler = makeHandler({ sources });
+    // The handler's clock stands still, so no millisecond passes between the provider's answer and
+    // the handler's (a Retry-After counts down by the time in between); every read is fresh.
+    const still: Clock = { ...systemClock, now: () => 1_000_000 };
+    handler = makeHandler({ sources, clock: still, cacheMs: 0 });
     const delays: unknown[] = [];
     await waitForJob(source(), 'exp_1', { ...FAST, onPoll: (e) => delays.push([e.delayMs, e.delaySource]) });
     expect(delays).toEqual([
