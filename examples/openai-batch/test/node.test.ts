@@ -48,6 +48,13 @@ describe('openai batches through the generated client, in Node', () => {
       output_file_id: expect.stringMatching(/^file-out/),
     });
     expect(final.raw.completed_at).toBeTypeOf('number');
+    // Unix seconds in the body, ISO 8601 in the snapshot (and the ETA counts the batch's age from it).
+    const iso = (seconds: number | null | undefined) => new Date((seconds ?? Number.NaN) * 1000).toISOString();
+    expect(final.timestamps).toEqual({
+      createdAt: iso(final.raw.created_at),
+      startedAt: iso(final.raw.in_progress_at),
+      finishedAt: iso(final.raw.completed_at),
+    });
     expect(mock.requests.map((r) => `${r.operationId} ${r.status}`)).toEqual([
       'POST /batches 200',
       ...Array(4).fill('GET /batches/{batch_id} 200'),
@@ -72,6 +79,9 @@ describe('openai batches through the generated client, in Node', () => {
     const source = openaiBatch(client);
     const a = await waitForJob(source, expired, { ...fast, resolveOnUnsuccessful: true });
     expect(a).toMatchObject({ status: 'failed', rawStatus: 'expired', failure: { code: 'expired' } });
+    // It ended in `expired_at`, in Unix seconds; `completed_at` stays unset.
+    expect(a.raw.completed_at).toBeUndefined();
+    expect(a.timestamps.finishedAt).toBe(new Date((a.raw.expired_at ?? Number.NaN) * 1000).toISOString());
     await expect(waitForJob(source, expired, fast)).rejects.toMatchObject({ name: 'JobFailedError' });
 
     const failed = mock.addJob('openai', 'batch', { phases: [], end: 'failed' });

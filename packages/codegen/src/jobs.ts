@@ -73,21 +73,26 @@ export function findJobOperation(spec: Json, arg: JobArg, given: string): SpecOp
   );
 }
 
-/** Timestamp fields of a response that core can read (ISO strings), or the names of those it cannot. */
-function findTimestamps(spec: Json, schema: Json): { fields: Record<string, string>; skipped: string[] } {
-  const fields: Record<string, string> = {};
+/**
+ * Timestamp fields of a response that core can read (ISO strings, or numbers: Unix time), by role,
+ * or the names of time-like fields it cannot. A job ends in one of several fields at some providers
+ * (OpenAI's `completed_at`, `failed_at`, `cancelled_at`, `expired_at`): `finishedAt` lists them all.
+ */
+function findTimestamps(spec: Json, schema: Json): { fields: Record<string, string[]>; skipped: string[] } {
+  const fields: Record<string, string[]> = {};
   const skipped: string[] = [];
+  const suffix = '(_at|At|_time|Time)';
   const roles: Array<[string, RegExp]> = [
-    ['createdAt', /^(created|submitted)(_at|At|_time|Time)?$/],
-    ['startedAt', /^(started|in_progress|start)(_at|At|_time|Time)$/],
-    ['finishedAt', /^(completed|finished|ended|end|done)(_at|At|_time|Time)$/],
+    ['createdAt', new RegExp(`^(created|submitted)${suffix}?$`)],
+    ['startedAt', new RegExp(`^(started|in_progress|start)${suffix}$`)],
+    ['finishedAt', new RegExp(`^(completed|finished|ended|end|done|failed|errored|cancell?ed|expired)${suffix}$`)],
   ];
   for (const [name, s] of properties(spec, schema)) {
     const role = roles.find(([, re]) => re.test(name))?.[0];
     if (!role) continue;
-    if (schemaTypes(spec, s).has('string')) {
-      if (fields[role] === undefined) fields[role] = name;
-    } else skipped.push(name);
+    const types = schemaTypes(spec, s);
+    if (!types.has('string') && !types.has('integer') && !types.has('number')) skipped.push(name);
+    else if (role === 'finishedAt' || fields[role] === undefined) fields[role] = [...(fields[role] ?? []), name];
   }
   return { fields, skipped };
 }
@@ -135,8 +140,8 @@ export interface PlannedJob {
   readonly mapping: ReadonlyArray<readonly [raw: string, status: MappedStatus | undefined]>;
   /** The counts, when any were found. */
   readonly progress: PlannedProgress | undefined;
-  /** Timestamp fields (ISO strings) by role, and time-like fields that are not strings. */
-  readonly timestamps: { fields: Record<string, string>; skipped: string[] };
+  /** Timestamp fields (ISO strings or Unix times) by role, and time-like fields of another type. */
+  readonly timestamps: { fields: Record<string, string[]>; skipped: string[] };
   /** A string field with the failure message, when there is one. */
   readonly failureMessage: string | undefined;
   /** The cancel operation (`POST <path>/cancel` or `POST <path>:cancel`) without a required body. */

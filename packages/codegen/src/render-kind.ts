@@ -41,11 +41,12 @@ function timestampsFor(job: PlannedJob): string {
   const { fields, skipped } = job.timestamps;
   const entries = Object.entries(fields);
   const lines: string[] = [];
-  if (entries.length > 0) lines.push(`  timestamps: { ${entries.map(([k, f]) => `${k}: ${q(f)}`).join(', ')} },`);
+  const field = (f: string[]) => (f.length === 1 ? q(f[0] as string) : `[${f.map(q).join(', ')}]`);
+  if (entries.length > 0) lines.push(`  timestamps: { ${entries.map(([k, f]) => `${k}: ${field(f)}`).join(', ')} },`);
   if (skipped.length > 0) {
     lines.push(
       lineComment(
-        `Not read as timestamps: ${skipped.join(', ')} (not strings; snapshots carry ISO 8601 strings).`,
+        `Not read as timestamps: ${skipped.join(', ')} (neither strings nor numbers; snapshots carry ISO 8601 strings).`,
         '  ',
       ),
     );

@@ -74,6 +74,32 @@ describe('generate: a client and a job kind from a spec', () => {
     });
   });
 
+  it('should read Unix-time timestamps, list every end field, and name time fields of another type', async () => {
+    const { dir, spec } = workspace('unix');
+    const text = readFileSync(spec, 'utf8').replace(
+      / {8}created_at:\n {10}type: string\n {10}format: date-time\n/,
+      [
+        '        created_at:',
+        '          type: integer',
+        '          description: The Unix timestamp (in seconds) of the export.',
+        '        started_at:',
+        '          type: object',
+        '        failed_at:',
+        '          type: [integer, "null"]',
+        '        expired_at:',
+        '          type: number',
+        '',
+      ].join('\n'),
+    );
+    writeFileSync(spec, text);
+    await generate({ spec: 'acme.yaml', out: 'src/acme', jobs: [JOB], cwd: dir });
+    const kind = readFileSync(join(dir, 'src/acme/export.kind.ts'), 'utf8');
+    expect(kind).toContain(
+      "timestamps: { createdAt: 'created_at', finishedAt: ['failed_at', 'expired_at', 'finished_at'] },",
+    );
+    expect(kind).toContain('Not read as timestamps: started_at (neither strings nor numbers;');
+  });
+
   it('should accept the operation with the server URL path in front, and a kind name', async () => {
     const { dir } = workspace('prefix');
     const result = await generate({

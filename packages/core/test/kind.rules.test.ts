@@ -92,19 +92,46 @@ describe('snapshotFromKind: timestamps and failure', () => {
     timestamps: { createdAt: 'created', startedAt: ['created', 'queued', 'started'], finishedAt: ['ended'] },
   };
 
-  it('should take the first field holding a non-empty string, skipping empty strings and other values', () => {
+  it('should take the first field holding a time, skipping empty strings and values that are no time', () => {
     const s = snapshotFromKind(
       timed,
-      { state: 'BUSY', created: '', queued: 1_767_225_600, started: '2026-01-01' },
+      { state: 'BUSY', created: '', queued: 0, started: '2026-01-01', ended: null },
       0,
       'j1',
     );
     expect(s.timestamps).toEqual({ startedAt: '2026-01-01' });
   });
 
-  it('should leave out a timestamp none of whose fields holds a string', () => {
+  it('should leave out a timestamp none of whose fields holds a time', () => {
     const s = snapshotFromKind(timed, { state: 'DONE', created: { at: 'x' }, ended: 0 }, 0, 'j1');
     expect(s.timestamps).toEqual({});
+  });
+
+  // OpenAI and many others send Unix seconds; some send milliseconds. Snapshots carry ISO 8601.
+  it.each([
+    ['Unix seconds', 1_767_225_600, '2026-01-01T00:00:00.000Z'],
+    ['Unix seconds with a fraction', 1_767_225_600.25, '2026-01-01T00:00:00.250Z'],
+    ['the last seconds value below 1e11', 99_999_999_999, '5138-11-16T09:46:39.000Z'],
+    ['1e11 as milliseconds', 1e11, '1973-03-03T09:46:40.000Z'],
+    ['Unix milliseconds', 1_767_225_600_123, '2026-01-01T00:00:00.123Z'],
+    ['the largest date', 8.64e15, '+275760-09-13T00:00:00.000Z'],
+  ])('should read a number as a Unix time: %s', (_, created, iso) => {
+    const s = snapshotFromKind(timed, { state: 'BUSY', created, queued: '2026-01-02' }, 0, 'j1');
+    expect(s.timestamps).toEqual({ createdAt: iso, startedAt: iso });
+  });
+
+  it.each([
+    ['0', 0],
+    ['a negative number', -1],
+    ['NaN', Number.NaN],
+    ['Infinity', Number.POSITIVE_INFINITY],
+    ['a number past the largest date', 8.64e15 + 1],
+    // Not numbers, though `>` would coerce them to one.
+    ['true', true],
+    ['a list of one number', [1_767_225_600]],
+  ])('should take %s for no time, and a later field then', (_, created) => {
+    const s = snapshotFromKind(timed, { state: 'BUSY', created, queued: '2026-01-02' }, 0, 'j1');
+    expect(s.timestamps).toEqual({ startedAt: '2026-01-02' });
   });
 
   it('should give no failure when the kind describes none, whatever the status', () => {

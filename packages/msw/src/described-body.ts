@@ -1,6 +1,7 @@
 // The bodies of a provider made with defineMockProvider: a job's body (the template, then the id,
 // status, counts and timestamps where its description reads them) and a page of its result items
 // (where the description reads them, at the offset, page or cursor the request asks for).
+import { fieldAt } from '@batchwatch/core/client-kit';
 import type { MockBodyContext } from './described.js';
 import type { DescribedKind } from './described-kind.js';
 import {
@@ -74,8 +75,13 @@ export function renderBody(
   const times = { createdAt: view.createdAt, startedAt: view.startedAt, finishedAt: view.finishedAt };
   for (const [role, fields] of Object.entries(timestamps ?? {})) {
     const at = times[role as keyof typeof times];
-    const field = list(fields as string | readonly string[])[0];
-    if (field !== undefined && at !== undefined) setAt(body, field, iso(at));
+    const names = list(fields as string | readonly string[]);
+    // The first field the template fills (a finished job's `failed_at` rather than `completed_at`),
+    // in its form: Unix seconds where it holds a number, as OpenAI's bodies do; else ISO 8601.
+    const field = names.find((f) => fieldAt(body, f) != null) ?? names[0];
+    if (field !== undefined && at !== undefined) {
+      setAt(body, field, typeof fieldAt(body, field) === 'number' ? Math.floor(at / 1000) : iso(at));
+    }
   }
   return body;
 }

@@ -60,6 +60,8 @@ export interface MockKindOptions {
    * The fields of a body besides those the description reads (which the mock sets itself: the id,
    * the status, the counts, the timestamps): the provider's other required fields, or a failure
    * message for a failed job. Called for every body. Defaults to the create request's JSON body.
+   * A timestamp goes to the first of its fields this fills (else the first), as Unix seconds where
+   * it holds a number (`created_at: 0` is enough), else as ISO 8601.
    */
   body?(job: MockBodyContext): Record<string, unknown>;
   /** The body field holding the job's id, or `null` for none. Defaults to `'id'`. */

@@ -183,6 +183,51 @@ describe('defineMockProvider: a lifecycle from the description', () => {
     expect(raws).toEqual(['pending', 'paused', 'done']);
   });
 
+  it("should write each timestamp in the template's form, at the field the template fills", async () => {
+    // OpenAI's way: Unix seconds, and one end field per end (`failed_at` for a failed batch).
+    interface UnixExport extends Omit<AcmeExport, 'created_at'> {
+      created_at?: number;
+      completed_at?: number;
+      failed_at?: number;
+    }
+    const { provider, kind, operation, idParam, parseError } = acmeExportKind;
+    const unixKind: JobKind<AcmeClient, UnixExport> = {
+      ...{ provider, kind, operation, idParam, paramRules, parseError },
+      read: ({ client, signal, call }, id) => call(client('GET', `/exports/${id}`, signal)),
+      status: { field: 'state', table: acmeExportKind.status.table },
+      progress: { completed: 'progress.processed', failed: 'progress.failed', total: 'progress.total' },
+      timestamps: { createdAt: 'created_at', startedAt: 'started_at', finishedAt: ['completed_at', 'failed_at'] },
+    };
+    const unix = defineMockProvider({
+      name: 'acme',
+      baseUrl: BASE,
+      kinds: [
+        {
+          kind: unixKind,
+          newId,
+          body: ({ rawStatus }) => ({ created_at: 0, ...(rawStatus === 'failed' ? { failed_at: 0 } : {}) }),
+        },
+      ],
+    });
+    const mock = createMockProviders({ providers: [unix] });
+    const id = mock.addJob('acme', 'export', { phases: [{ state: 'running', progress: 0.5 }], end: 'failed' });
+    const source = createJobSource(unixKind, viaMock(mock));
+    const running = (await source.fetchSnapshot(id, context())).snapshot;
+    const failed = (await source.fetchSnapshot(id, context())).snapshot;
+    const job = mock.job(id);
+    const seconds = (ms: number | undefined) => Math.floor((ms ?? Number.NaN) / 1000);
+    expect(running.raw.created_at).toBe(seconds(job?.createdAt));
+    // No template value: the first field, in ISO 8601.
+    expect(running.raw.started_at).toMatch(/^\d{4}-\d\d-\d\dT[\d:.]+Z$/);
+    expect(failed.raw).toMatchObject({ failed_at: seconds(job?.finishedAt) });
+    expect(failed.raw).not.toHaveProperty('completed_at');
+    expect(failed.timestamps).toEqual({
+      createdAt: new Date(seconds(job?.createdAt) * 1000).toISOString(),
+      startedAt: running.raw.started_at,
+      finishedAt: new Date(seconds(job?.finishedAt) * 1000).toISOString(),
+    });
+  });
+
   it('should refuse ends and statuses the description cannot show', () => {
     const mock = createMockProviders({ providers: [acme] });
     expect(() => mock.addJob('acme', 'export', { phases: [], end: 'failed', endRaw: 'done' })).toThrow(

@@ -68,8 +68,12 @@ export const openaiBatchKind: JobKind<OpenaiClient, OpenaiBatch> = {
     failed: 'request_counts.failed',
     total: 'request_counts.total',
   },
-  // Not read as timestamps: created_at, in_progress_at, completed_at are Unix seconds, and snapshots
-  // carry ISO 8601 strings; `snapshot.raw` has them.
+  // Unix seconds, which snapshots carry as ISO 8601. A batch ends in the field of its end.
+  timestamps: {
+    createdAt: 'created_at',
+    startedAt: 'in_progress_at',
+    finishedAt: ['completed_at', 'failed_at', 'expired_at', 'cancelled_at'],
+  },
   failure(batch, status, rawStatus) {
     const { completed = 0, failed = 0, total = 0 } = batch.request_counts ?? {};
     if (rawStatus === 'expired') {

@@ -85,7 +85,12 @@ export interface KindProgress<TRaw> {
   readonly total?: FieldPath<TRaw>;
 }
 
-/** Where a job's timestamps are: a field, or several of which the first non-empty string is used. */
+/**
+ * Where a job's timestamps are: a field, or several of which the first that holds a time is used. A
+ * time is a non-empty string (kept as it is: ISO 8601 is expected) or a positive Unix time, which
+ * snapshots carry as ISO 8601: seconds (`1767225600`, as OpenAI sends), or milliseconds when it is
+ * `1e11` or more (any date after March 1973). Anything else (`0`, `null`, an object) is no time.
+ */
 export type KindTimestamps<TRaw> = {
   readonly [K in keyof JobTimestamps]?: FieldPath<TRaw> | readonly FieldPath<TRaw>[];
 };
@@ -164,6 +169,15 @@ export function fieldAt(value: unknown, path: string): unknown {
   return at;
 }
 
+/** The time at `path` as a snapshot carries it (see {@link KindTimestamps}), or `undefined`. */
+function timeAt(raw: unknown, path: string): string | undefined {
+  const v = fieldAt(raw, path);
+  if (typeof v === 'string') return v || undefined;
+  const ms = typeof v === 'number' && v > 0 ? (v < 1e11 ? v * 1000 : v) : Number.NaN;
+  // Past 8.64e15 ms (the year 275760) a Date is invalid and toISOString throws; NaN is no time.
+  return ms <= 8.64e15 ? new Date(ms).toISOString() : undefined;
+}
+
 function readStatus<TRaw, TItem>(kind: JobKind<unknown, TRaw, TItem, object>, raw: TRaw) {
   const { status } = kind;
   const rawStatus = statusOf(kind.provider, status.field, status.get ? status.get(raw) : fieldAt(raw, status.field));
@@ -204,9 +218,10 @@ export function snapshotFromKind<TRaw, TItem>(
   const { status, rawStatus } = readStatus(kind, raw);
   const timestamps: JobTimestamps = {};
   for (const [name, fields] of Object.entries(kind.timestamps ?? {})) {
-    const found = (typeof fields === 'string' ? [fields] : fields).map((f) => fieldAt(raw, f));
     // None found: `undefined`, which createSnapshot leaves out.
-    timestamps[name as keyof JobTimestamps] = found.find((v): v is string => typeof v === 'string' && v !== '');
+    timestamps[name as keyof JobTimestamps] = (typeof fields === 'string' ? [fields] : fields)
+      .map((f) => timeAt(raw, f))
+      .find(Boolean);
   }
   const failure = kind.failure?.(raw, status, rawStatus);
   return createSnapshot({
