@@ -102,6 +102,7 @@ const parse = (args: readonly string[]) =>
       'max-interval': { type: 'string' },
       speed: { type: 'string' },
       redis: { type: 'string' },
+      sources: { type: 'string' },
       rps: { type: 'string', multiple: true, default: [] },
       concurrency: { type: 'string' },
       format: { type: 'string' },

@@ -2,6 +2,7 @@
 // polled by @batchwatch/bullmq fleet workers on BullMQ and Redis instead of this process alone.
 import { createFleet, createFleetWorker, type FleetProviderLimits } from '@batchwatch/bullmq';
 import type { JobSource, JobWatch } from '@batchwatch/core';
+import type { SourceCatalog } from './custom-sources.js';
 import { type JobRef, KEY_ENV, KINDS, type ProviderName, sourcesFor, UsageError } from './refs.js';
 import type { Output } from './report.js';
 import { inert, redactor } from './text.js';
@@ -18,7 +19,7 @@ export interface FleetWorkerSettings {
   /** Polls in flight per provider in this worker. */
   concurrency?: number;
   /** `--rps provider=N`: requests per second per provider over every worker. */
-  requestsPerSecond: Partial<Record<ProviderName, number>>;
+  requestsPerSecond: Readonly<Record<string, number>>;
   /** Shortest and longest wait between polls of a job. */
   minIntervalMs?: number;
   maxIntervalMs?: number;
@@ -26,6 +27,8 @@ export interface FleetWorkerSettings {
   signal: AbortSignal;
   /** Notices and errors. */
   stderr: Output;
+  /** Job sources of your own (`--sources`): every kind of theirs is polled too. */
+  catalog?: SourceCatalog;
 }
 
 const redact = (url: string) => {
@@ -39,18 +42,19 @@ const redact = (url: string) => {
 };
 
 /** Parses `--rps <provider>=<n>` flags. */
-export function parseRates(values: readonly string[]): Partial<Record<ProviderName, number>> {
-  const out: Partial<Record<ProviderName, number>> = {};
+export function parseRates(values: readonly string[], catalog: SourceCatalog = {}): Record<string, number> {
+  const out: Record<string, number> = {};
+  const known = [...new Set([...Object.keys(catalog), ...Object.keys(KINDS)])];
   for (const value of values) {
     const eq = value.indexOf('=');
     const provider = value.slice(0, eq);
     const rate = Number(value.slice(eq + 1));
-    if (eq < 0 || !Object.hasOwn(KINDS, provider) || !(rate > 0 && Number.isFinite(rate))) {
+    if (eq < 0 || !known.includes(provider) || !(rate > 0 && Number.isFinite(rate))) {
       throw new UsageError(
-        `invalid --rps "${value}": expected <provider>=<requests per second> with provider ${Object.keys(KINDS).join(', ')}, e.g. check=10`,
+        `invalid --rps "${inert(value)}": expected <provider>=<requests per second> with provider ${known.join(', ')}, e.g. check=10`,
       );
     }
-    out[provider as ProviderName] = rate;
+    out[provider] = rate;
   }
   return out;
 }
@@ -67,16 +71,20 @@ function checkRedisUrl(url: string): void {
  */
 export async function runFleetWorker(settings: FleetWorkerSettings): Promise<number> {
   checkRedisUrl(settings.redis);
-  const providers = (Object.keys(KINDS) as ProviderName[]).filter((p) => settings.keys[p]);
+  const catalog = settings.catalog ?? {};
+  const kinds: Record<string, readonly string[]> = {};
+  for (const p of Object.keys(KINDS) as ProviderName[]) if (settings.keys[p]) kinds[p] = KINDS[p];
+  for (const [p, own] of Object.entries(catalog)) kinds[p] = Object.keys(own);
+  const providers = Object.keys(kinds);
   if (providers.length === 0) {
     throw new UsageError(
-      `no provider key: set ${Object.values(KEY_ENV).join(', ')} (or pass --<provider>-key) for the providers this worker polls`,
+      `no provider key: set ${Object.values(KEY_ENV).join(', ')} (or pass --<provider>-key) for the providers this worker polls, or give --sources`,
     );
   }
   const refs: JobRef[] = providers.flatMap((provider) =>
-    KINDS[provider].map((kind) => ({ provider, kind, id: '', text: `${provider}:${kind}` })),
+    (kinds[provider] ?? []).map((kind) => ({ provider, kind, id: '', text: `${provider}:${kind}` })),
   );
-  const sources = sourcesFor(refs, settings, false);
+  const sources = sourcesFor(refs, settings, false, catalog);
   const perProvider: Record<string, FleetProviderLimits> = {};
   for (const [provider, rate] of Object.entries(settings.requestsPerSecond)) {
     perProvider[provider] = { requestsPerSecond: rate };
@@ -120,11 +128,12 @@ export async function runFleetWatch(
   redis: string,
   baseUrls: Partial<Record<ProviderName, string>>,
   settings: WatchSettings,
+  catalog: SourceCatalog = {},
 ): Promise<number> {
   checkRedisUrl(redis);
   // The sources only check ids here; nothing is sent with this placeholder key.
   const keys = Object.fromEntries(Object.keys(KINDS).map((p) => [p, 'unused-by-fleet-watch']));
-  const sources = sourcesFor(refs, { keys, baseUrls });
+  const sources = sourcesFor(refs, { keys, baseUrls }, true, catalog);
   const unique = new Map<string, JobSource>();
   for (const source of sources) unique.set(`${source.provider}:${source.kind}`, source);
   const fleet = createFleet({ connection: redis, sources: [...unique.values()] });

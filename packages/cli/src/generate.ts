@@ -6,33 +6,45 @@ import type { CliIo } from './main.js';
 import { inert } from './text.js';
 
 /** The text of `batchwatch generate --help`. */
-export const GENERATE_HELP = `batchwatch generate - a typed client and job kinds from a batch API's OpenAPI spec
+export const GENERATE_HELP = `batchwatch generate - a typed client and job kinds from an OpenAPI spec
 
 Usage:
-  batchwatch generate --spec <openapi.yaml> --out <folder> [--job '<METHOD> <path>']... [options]
+  batchwatch generate --spec <openapi.yaml> --out <folder>
+                      [--job '<METHOD> <path>']... [options]
 
 Options:
   --spec <file>             the OpenAPI 3.0 or 3.1 document (YAML or JSON)
-  --out <folder>            where to write: a new or empty folder, or one this command wrote
-  --job '<METHOD> <path>'   the operation that reads one job's status, as the spec names it, with
-                            or without the server's path in front, e.g. 'GET /v1/batches/{batch_id}';
+  --out <folder>            where to write: a new or empty folder, or one this
+                            command wrote
+  --job '<METHOD> <path>'   the operation that reads one job's status, as the
+                            spec names it, with or without the server's path
+                            in front, e.g. 'GET /v1/batches/{batch_id}';
                             '<kind>=GET ...' names the kind (repeatable)
-  --provider <name>         the provider name, e.g. openai (default: the --out folder's name)
-  --status-field <field>    the status field, when the response has no obvious one (dotted: data.status)
-  --mock                    also write <provider>.mock.ts: the jobs' mock for tests (@batchwatch/msw)
-  --types-only              only the types and parameter rules, for a client written by hand
-  --check                   write nothing; exit 1 when a generated file differs from the spec's
+  --provider <name>         the provider name, e.g. openai (default: the --out
+                            folder's name)
+  --status-field <field>    the status field, when the response has no obvious
+                            one (dotted: data.status)
+  --mock                    also write <provider>.mock.ts: the jobs' mock for
+                            tests (@batchwatch/msw)
+  --types-only              only the types and parameter rules, for a client
+                            written by hand
+  --check                   write nothing; exit 1 when a generated file
+                            differs from the spec's
   -h, --help                show this help
 
-Writes schema.gen.ts (openapi-typescript), params.gen.ts (parameter rules), client.gen.ts (the
-openapi-fetch client, its error parser, and each job's types and operations), <kind>.kind.ts per
---job (the job-kind description, written once and then yours: each TODO in its status table fails
-typecheck until you choose) and batchwatch.gen.json (the files it owns). It needs
-@batchwatch/codegen installed beside the CLI: npm i -D @batchwatch/cli @batchwatch/codegen.
+Writes schema.gen.ts (openapi-typescript), params.gen.ts (parameter rules),
+client.gen.ts (the openapi-fetch client, its error parser, and each job's types
+and operations), <kind>.kind.ts per --job (the job-kind description, written
+once and then yours: each TODO in its status table fails typecheck until you
+choose) and batchwatch.gen.json (the files it owns). It needs
+@batchwatch/codegen installed beside the CLI:
+  npm i -D @batchwatch/cli @batchwatch/codegen
 
-Exit codes: 0 written or up to date; 1 --check found a generated file out of date; 2 bad input
-(the spec, a --job, the status field or the output folder): nothing was written.
-Guide: https://github.com/batchwatch/batchwatch/blob/main/docs/custom-provider.md
+Exit codes: 0 written or up to date; 1 --check found a generated file out of
+date; 2 bad input (the spec, a --job, the status field or the output folder):
+nothing was written.
+Guide:
+  https://github.com/batchwatch/batchwatch/blob/main/docs/custom-provider.md
 `;
 
 const GUIDE = 'https://github.com/batchwatch/batchwatch/blob/main/docs/custom-provider.md';

@@ -9,6 +9,7 @@ import {
   parseBaseUrls,
   parseCommandLine,
 } from './args.js';
+import type { SourceCatalog } from './custom-sources.js';
 import { parseJobRef, sourcesFor, UsageError } from './refs.js';
 import type { Output } from './report.js';
 import { RESULT_FORMATS, type ResultFormat, writeResults } from './results.js';
@@ -34,41 +35,57 @@ export const HELP = `batchwatch - watch batch jobs at Supermetrics, Runflow and 
 
 Usage:
   batchwatch watch <provider>:<kind>:<id>... [options]
-  batchwatch results <provider>:<kind>:<id> [--format ndjson|csv] [--max <n>] [--partial] [options]
+  batchwatch results <provider>:<kind>:<id> [--format ndjson|csv] [--max <n>]
+                     [--partial] [options]
   batchwatch demo [--speed <n>] [--json]
   batchwatch worker --redis <url> [--rps <provider>=<n>]... [--concurrency <n>]
   batchwatch watch --redis <url> <provider>:<kind>:<id>... [options]
-  batchwatch generate --spec <openapi.yaml> --out <folder> [--job '<METHOD> <path>']...  (see generate --help)
+  batchwatch watch --sources <module.js> <provider>:<kind>:<id>... [options]
+  batchwatch generate --spec <openapi.yaml> --out <folder>
+                      [--job '<METHOD> <path>']...   (see generate --help)
 
 Job references:
   supermetrics:query:<schedule_id>   supermetrics:batch:<batch_id>
   runflow:batch:<uuid>               runflow:run:<uuid>
   check:batch:<batch_id>
+  <provider>:<kind>:<id> of your own: --sources <module.js>
 
 Options:
-  --json                    one NDJSON snapshot per change on stdout, for scripts
+  --json                    one NDJSON snapshot per change on stdout (scripts)
   --timeout <duration>      give up after this long, e.g. 90s, 10m, 1h (exit 3)
-  --base-url <p>=<url>      API base URL of a provider, e.g. runflow=http://127.0.0.1:4010/runflow (repeatable)
+  --base-url <p>=<url>      API base URL of a provider (repeatable),
+                            e.g. runflow=http://127.0.0.1:4010/runflow
   --supermetrics-key <key>  default: $SUPERMETRICS_API_KEY
   --runflow-key <token>     default: $RUNFLOW_API_TOKEN
   --check-key <key>         default: $CHECK_API_KEY
+  --sources <module.js>     watch, results, worker: an ES module whose default
+                            export is { <provider>: { <kind>: JobSource } }
   --min-interval <duration> shortest wait between polls of a job (default 1s)
   --max-interval <duration> longest wait between polls of a job (default 30s)
-  --format ndjson|csv       results only: one JSON item per line, or CSV (default ndjson)
-  --csv-raw                 results only: write CSV cells that start with = + - @ as they are
-                            (by default they get a leading ' so spreadsheets do not run them)
+  --format ndjson|csv       results only: one JSON item per line, or CSV
+                            (default ndjson)
+  --csv-raw                 results only: write CSV cells that start with
+                            = + - @ as they are (by default they get a
+                            leading ' so spreadsheets do not run them)
   --max <n>                 results only: stop after n items
-  --partial                 results only: write the items of a job that has not ended yet
-  --speed <n>               demo only: how much faster than real time the mock jobs run (default 4)
-  --redis <url>             worker, watch: poll through a @batchwatch/bullmq fleet on this Redis
-  --rps <provider>=<n>      worker only: requests per second to a provider over every worker (repeatable)
-  --concurrency <n>         worker only: polls in flight per provider in this worker (default 10)
+  --partial                 results only: write the items of a job that has
+                            not ended yet
+  --speed <n>               demo only: how much faster than real time the mock
+                            jobs run (default 4)
+  --redis <url>             worker, watch: poll through a @batchwatch/bullmq
+                            fleet on this Redis
+  --rps <provider>=<n>      worker only: requests per second to a provider
+                            over every worker (repeatable)
+  --concurrency <n>         worker only: polls in flight per provider in this
+                            worker (default 10)
   -h, --help                show this help
   -v, --version             show the version
 
-Exit codes: 0 every job succeeded; 1 a job failed, partially succeeded or was cancelled (or its
-watch hit a fatal error); 2 usage error; 3 timeout; 130 interrupted (Ctrl-C).
-results: 0 every item written; 1 an error (the job has not ended, 404...); 2 usage error; 130 interrupted.
+Exit codes: 0 every job succeeded; 1 a job failed, partially succeeded or was
+cancelled (or its watch hit a fatal error); 2 usage error; 3 timeout;
+130 interrupted (Ctrl-C).
+results: 0 every item written; 1 an error (the job has not ended, 404...);
+2 usage error; 130 interrupted.
 `;
 
 /** What a command's handler gets: the command line, the shared settings and the process's streams. */
@@ -81,19 +98,22 @@ interface Invocation extends CommandLine {
 /** `batchwatch watch <ref>...`, here or through a fleet (`--redis`). */
 async function watchCommand({ rest, values, keys, keyNames, secrets, common }: Invocation): Promise<number> {
   if (rest.length === 0) throw new UsageError('watch needs at least one job reference, e.g. runflow:batch:<uuid>');
-  const refs = rest.map(parseJobRef);
+  const catalog = await catalogOf(values.sources);
+  const refs = rest.map((text) => parseJobRef(text, catalog));
   if (values.redis !== undefined) {
     const { runFleetWatch } = await import('./fleet.js');
-    return await runFleetWatch(refs, values.redis, parseBaseUrls(values['base-url']), common);
+    return await runFleetWatch(refs, values.redis, parseBaseUrls(values['base-url']), common, catalog);
   }
-  const sources = sourcesFor(refs, { keys, keyNames, baseUrls: parseBaseUrls(values['base-url']) });
+  const settings = { keys, keyNames, baseUrls: parseBaseUrls(values['base-url']) };
+  const sources = sourcesFor(refs, settings, true, catalog);
   return (await watchJobs(refs, sources, { ...common, secrets, keyNames })).exitCode;
 }
 
 /** `batchwatch results <ref>`: the job's items on stdout. */
 async function resultsCommand({ rest, values, keys, keyNames, secrets, intervals, io }: Invocation): Promise<number> {
   if (rest.length !== 1) throw new UsageError('results needs exactly one job reference, e.g. check:batch:<batch_id>');
-  const ref = parseJobRef(rest[0] as string);
+  const catalog = await catalogOf(values.sources);
+  const ref = parseJobRef(rest[0] as string, catalog);
   const format = (values.format ?? 'ndjson') as ResultFormat;
   if (!RESULT_FORMATS.includes(format)) {
     throw new UsageError(`invalid --format "${values.format}": expected ${RESULT_FORMATS.join(' or ')}`);
@@ -102,10 +122,11 @@ async function resultsCommand({ rest, values, keys, keyNames, secrets, intervals
     throw new UsageError(`invalid --max "${inert(values.max)}": expected a whole number of items above 0`);
   }
   if (values['csv-raw'] && format !== 'csv') throw new UsageError('--csv-raw only applies with --format csv');
-  const [source] = sourcesFor([ref], { keys, keyNames, baseUrls: parseBaseUrls(values['base-url']) });
+  const settings = { keys, keyNames, baseUrls: parseBaseUrls(values['base-url']) };
+  const [source] = sourcesFor([ref], settings, true, catalog);
   if (!source?.results) {
     throw new UsageError(
-      `${ref.provider}:${ref.kind} jobs have no results; results reads supermetrics:query, supermetrics:batch, runflow:batch and check:batch`,
+      `${ref.provider}:${ref.kind} jobs have no results; results reads supermetrics:query, supermetrics:batch, runflow:batch, check:batch and the --sources kinds with results`,
     );
   }
   return await writeResults(ref, source, {
@@ -136,6 +157,7 @@ async function workerCommand({ rest, values, keys, intervals, io }: Invocation):
   if (values.redis === undefined) throw new UsageError('worker needs --redis <url>, e.g. redis://127.0.0.1:6379');
   if (rest.length > 0) throw new UsageError('worker takes no job references: add jobs with watch --redis');
   const { runFleetWorker, parseRates } = await import('./fleet.js');
+  const catalog = await catalogOf(values.sources);
   if (values.concurrency !== undefined && !/^[1-9]\d{0,3}$/.test(values.concurrency)) {
     throw new UsageError(
       `invalid --concurrency "${inert(values.concurrency)}": expected a whole number from 1 to 9999`,
@@ -145,12 +167,20 @@ async function workerCommand({ rest, values, keys, intervals, io }: Invocation):
     redis: values.redis,
     keys,
     baseUrls: parseBaseUrls(values['base-url']),
-    requestsPerSecond: parseRates(values.rps),
+    requestsPerSecond: parseRates(values.rps, catalog),
+    catalog,
     ...(values.concurrency !== undefined ? { concurrency: Number(values.concurrency) } : {}),
     ...intervals,
     signal: io.signal,
     stderr: io.stderr,
   });
+}
+
+/** The job sources of `--sources <module>`, or none. */
+async function catalogOf(path: string | undefined): Promise<SourceCatalog> {
+  if (path === undefined) return {};
+  const { loadSources } = await import('./custom-sources.js');
+  return await loadSources(path);
 }
 
 /** The handler of each command but `generate` (which has flags of its own). */

@@ -7,6 +7,7 @@ import {
   supermetricsBatch,
   supermetricsQueryStatus,
 } from '@batchwatch/supermetrics-client';
+import type { SourceCatalog } from './custom-sources.js';
 
 /** A usage mistake: the CLI prints the message and exits with code 2. */
 export class UsageError extends Error {
@@ -32,15 +33,19 @@ export const KEY_ENV: Record<ProviderName, string> = {
 
 /** `<provider>:<kind>:<id>` parsed. */
 export interface JobRef {
-  provider: ProviderName;
+  /** A built-in provider, or one from `--sources`. */
+  provider: ProviderName | (string & {});
   kind: string;
   id: string;
   /** The reference as the user wrote it. */
   text: string;
 }
 
-/** Parses `<provider>:<kind>:<id>`; throws {@link UsageError} naming what is wrong. */
-export function parseJobRef(text: string): JobRef {
+/**
+ * Parses `<provider>:<kind>:<id>` against the built-in providers and those of `catalog` (`--sources`,
+ * which come first); throws {@link UsageError} naming what is wrong.
+ */
+export function parseJobRef(text: string, catalog: SourceCatalog = {}): JobRef {
   const first = text.indexOf(':');
   const second = first < 0 ? -1 : text.indexOf(':', first + 1);
   if (first < 0 || second < 0) {
@@ -51,17 +56,17 @@ export function parseJobRef(text: string): JobRef {
   const provider = text.slice(0, first);
   const kind = text.slice(first + 1, second);
   const id = text.slice(second + 1);
-  if (!Object.hasOwn(KINDS, provider)) {
-    throw new UsageError(
-      `unknown provider "${provider}" in "${text}": expected one of ${Object.keys(KINDS).join(', ')}`,
-    );
+  const own = Object.hasOwn(catalog, provider) ? catalog[provider] : undefined;
+  if (!own && !Object.hasOwn(KINDS, provider)) {
+    const known = [...new Set([...Object.keys(catalog), ...Object.keys(KINDS)])];
+    throw new UsageError(`unknown provider "${provider}" in "${text}": expected one of ${known.join(', ')}`);
   }
-  const kinds: readonly string[] = KINDS[provider as ProviderName];
+  const kinds: readonly string[] = own ? Object.keys(own) : KINDS[provider as ProviderName];
   if (!kinds.includes(kind)) {
     throw new UsageError(`unknown kind "${kind}" for ${provider} in "${text}": expected one of ${kinds.join(', ')}`);
   }
   if (id === '') throw new UsageError(`missing id in "${text}"`);
-  return { provider: provider as ProviderName, kind, id, text };
+  return { provider, kind, id, text };
 }
 
 /** Keys and base URLs per provider. */
@@ -97,7 +102,12 @@ interface Clients {
  * {@link UsageError} that names the variable to set; an id the spec forbids is one too (unless
  * `checkIds` is false: a fleet worker builds one source per kind, for no job in particular).
  */
-export function sourcesFor(refs: readonly JobRef[], settings: ProviderSettings, checkIds = true): JobSource[] {
+export function sourcesFor(
+  refs: readonly JobRef[],
+  settings: ProviderSettings,
+  checkIds = true,
+  catalog: SourceCatalog = {},
+): JobSource[] {
   const clients: Clients = {};
   const client = <P extends ProviderName>(provider: P): NonNullable<Clients[P]> => {
     const existing = clients[provider];
@@ -130,7 +140,8 @@ export function sourcesFor(refs: readonly JobRef[], settings: ProviderSettings, 
     return created as NonNullable<Clients[P]>;
   };
   return refs.map((ref) => {
-    const source = makeSource(ref, client);
+    const own = Object.hasOwn(catalog, ref.provider) ? catalog[ref.provider] : undefined;
+    const source = own?.[ref.kind] ?? makeSource(ref, client);
     if (!checkIds) return source;
     try {
       source.validateId?.(ref.id);

@@ -1,9 +1,10 @@
 // `batchwatch worker --redis` and `batchwatch watch --redis`: the built binary, a real redis-server
 // (started by the bullmq package's test helper) and the mock provider server.
 import type { ChildProcess } from 'node:child_process';
-import { type MockProviderServer, script } from '@batchwatch/msw/server';
+import { type MockProviderServer, script, startMockProviderServer } from '@batchwatch/msw/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startRedis, type TestRedis } from '../../bullmq/test/redis.js';
+import { acmeMock as acme, ACME_SOURCES as MODULE } from './acme.js';
 import { cli, KEYS, startCliServer } from './helpers.js';
 
 let redis: TestRedis;
@@ -76,6 +77,42 @@ describe('batchwatch worker --redis / watch --redis', () => {
     expect(ended.code).toBe(0);
     expect(ended.stderr).toContain('batchwatch worker: stopped');
     expect(ended.stderr).not.toContain(KEYS.check);
+  });
+
+  it('should poll a provider of your own given with --sources, in the worker and the watcher', async () => {
+    const own = await startMockProviderServer({ providers: [acme], seed: 4 });
+    try {
+      // The worker has no built-in key: the module's provider is the one it polls.
+      const ownEnv = { ACME_BASE_URL: own.urls.acme, ACME_KEY: 'acme_worker_key' };
+      let child!: ChildProcess;
+      const workerRun = cli(
+        ['worker', '--redis', redis.url, '--sources', MODULE, '--rps', 'acme=20', ...fast],
+        ownEnv,
+        (c) => {
+          child = c;
+        },
+      );
+      await new Promise<void>((resolve) => {
+        let text = '';
+        child.stderr?.on('data', (d: Buffer) => {
+          text += d;
+          if (text.includes('polling acme jobs')) resolve();
+        });
+      });
+      const id = own.mock.addJob('acme', 'export', {
+        ...script.lifecycle({ queuedPolls: 1, progress: [0.5, 1] }),
+        total: 4,
+      });
+      const watch = await cli(['watch', '--redis', redis.url, '--sources', MODULE, `acme:export:${id}`], ownEnv);
+      expect(watch.stderr).toBe('');
+      expect(watch.code).toBe(0);
+      expect(watch.stdout).toContain(`acme:export:${id} ended succeeded`);
+      child.kill('SIGTERM');
+      expect((await workerRun).code).toBe(0);
+      expect(own.mock.requests.length).toBeGreaterThan(0);
+    } finally {
+      await own.close();
+    }
   });
 
   it('should refuse bad input with exit 2 before touching Redis', async () => {

@@ -103,11 +103,15 @@ describe('batchwatch generate', () => {
     expect(readdirSync(out)).toEqual(['notes.md']);
   });
 
-  it('should print its help', async () => {
+  it('should print its help, every line within 80 columns', async () => {
     const run = await cli(['generate', '--help']);
     expect(run.code).toBe(0);
     expect(run.stdout).toContain("--job '<METHOD> <path>'");
     const main = await cli(['--help']);
     expect(main.stdout).toContain('batchwatch generate --spec <openapi.yaml> --out <folder>');
+    expect(main.stdout).toContain('--sources <module.js>');
+    for (const line of [...run.stdout.split('\n'), ...main.stdout.split('\n')]) {
+      expect(line.length, line).toBeLessThanOrEqual(80);
+    }
   });
 });
