@@ -36,6 +36,7 @@ export const MUTATED = [
   'packages/core/src/client-kit/shape.ts',
   'packages/core/src/client-kit/snapshot.ts',
   'packages/core/src/webhooks/index.ts',
+  'packages/core/src/http/caller-limit.ts',
   'packages/supermetrics-client/src/vocabulary.ts',
   'packages/supermetrics-client/src/kinds.ts',
   'packages/runflow-client/src/vocabulary.ts',

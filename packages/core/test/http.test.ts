@@ -3,6 +3,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createSnapshot, headersToRecord, hintsFromHeaders, mapStatus } from '../src/client-kit/index.js';
+import { createCallerGate } from '../src/http/caller-limit.js';
 import {
   createJobStatusHandler,
   type JobRef,
@@ -499,19 +500,20 @@ describe('createJobStatusHandler', () => {
   });
 });
 
+/** A clock whose `now` the test moves; timers are real (request timeouts). */
+function movableClock(start = 1_000_000) {
+  let now = start;
+  return {
+    now: () => now,
+    setTimeout: (fn: () => void, ms: number) => setTimeout(fn, ms),
+    clearTimeout: (handle: unknown) => clearTimeout(handle as ReturnType<typeof setTimeout>),
+    move: (ms: number) => {
+      now += ms;
+    },
+  };
+}
+
 describe('createJobStatusHandler: one upstream poll for many viewers', () => {
-  /** A clock whose `now` the test moves; timers are real (request timeouts). */
-  function movableClock(start = 1_000_000) {
-    let now = start;
-    return {
-      now: () => now,
-      setTimeout: (fn: () => void, ms: number) => setTimeout(fn, ms),
-      clearTimeout: (handle: unknown) => clearTimeout(handle as ReturnType<typeof setTimeout>),
-      move: (ms: number) => {
-        now += ms;
-      },
-    };
-  }
   it('should send one provider request for 50 concurrent reads of a job, each one authorized', async () => {
     respond = () => ({ hang: true });
     handler = makeHandler();
@@ -663,6 +665,104 @@ describe('createJobStatusHandler: one upstream poll for many viewers', () => {
 
   it('should validate cacheMs', () => {
     expect(() => makeHandler({ cacheMs: -1 })).toThrow(/cacheMs/);
+  });
+});
+
+describe('createJobStatusHandler: per-caller limits', () => {
+  const as = (user: string, init: RequestInit = {}) => ({ ...init, headers: { 'x-user': user } });
+  const byUser = (request: Request) => request.headers.get('x-user') ?? undefined;
+  const job = (id: string) => `/api/batchwatch/jobs/acme/export/${id}`;
+
+  it("should answer 429 with Retry-After past a caller's limit, send nothing, and leave other callers alone", async () => {
+    const clock = movableClock();
+    handler = makeHandler({ clock, cacheMs: 0, perCaller: { key: byUser, requestsPerSecond: 0.5, burst: 2 } });
+    expect((await get(job('exp_1'), as('ann'))).status).toBe(200);
+    expect((await get(job('exp_2'), as('ann'))).status).toBe(200);
+    const refused = await get(job('exp_3'), as('ann'));
+    expect(refused.status).toBe(429);
+    expect(refused.body.error).toEqual({
+      code: 'rate_limited',
+      message: 'too many requests from this caller',
+      retryAfterMs: 2000,
+    });
+    expect(refused.headers.get('retry-after')).toBe('2');
+    expect(providerRequests).toHaveLength(2);
+    // Bob has a bucket of his own.
+    expect((await get(job('exp_3'), as('bob'))).status).toBe(200);
+    expect(providerRequests).toHaveLength(3);
+    // Half a request came back in a second; a whole one in two.
+    clock.move(1_000);
+    expect((await get(job('exp_3'), as('ann'))).body.error.retryAfterMs).toBe(1000);
+    clock.move(1_000);
+    expect((await get(job('exp_3'), as('ann'))).status).toBe(200);
+    expect(providerRequests).toHaveLength(4);
+  });
+
+  it('should not count reads answered from memory, and count every cancel', async () => {
+    const clock = movableClock();
+    handler = makeHandler({ clock, cacheMs: 5_000, perCaller: { key: byUser, requestsPerSecond: 1, burst: 1 } });
+    for (let i = 0; i < 5; i++) expect((await get(job('exp_1'), as('ann'))).status).toBe(200);
+    expect(providerRequests).toHaveLength(1);
+    expect((await get(job('exp_2'), as('ann'))).status).toBe(429);
+    clock.move(1_000);
+    expect((await get(`${job('exp_1')}/cancel`, as('ann', { method: 'POST' }))).status).toBe(200);
+    expect((await get(`${job('exp_1')}/cancel`, as('ann', { method: 'POST' }))).status).toBe(429);
+    expect(providerRequests.map((r) => r.method)).toEqual(['GET', 'POST']);
+  });
+
+  it('should leave a request the key calls undefined unlimited, and answer what key throws as authorize does', async () => {
+    handler = makeHandler({
+      cacheMs: 0,
+      perCaller: {
+        key: (request) => {
+          const user = request.headers.get('x-user');
+          if (user === 'anonymous') throw new Response('sign in first', { status: 401 });
+          if (user === 'broken') throw new Error('session store down');
+          return user ?? undefined;
+        },
+        requestsPerSecond: 1,
+        burst: 1,
+      },
+    });
+    for (let i = 0; i < 3; i++) expect((await get(job(`exp_${i}`))).status).toBe(200);
+    const anonymous = await fetch(`${app.url}${job('exp_9')}`, as('anonymous'));
+    expect([anonymous.status, await anonymous.text()]).toEqual([401, 'sign in first']);
+    const broken = await get(job('exp_9'), as('broken'));
+    expect(broken.status).toBe(500);
+    expect(broken.body.error).toEqual({ code: 'internal_error', message: 'the caller could not be identified' });
+    expect(errors.map((e) => (e.error as Error).message)).toEqual(['session store down']);
+    expect(providerRequests).toHaveLength(3);
+  });
+
+  it('should refuse a bad perCaller when the handler is made', () => {
+    const make = (perCaller: unknown) => () => makeHandler({ perCaller: perCaller as never });
+    for (const bad of [null, 5, { requestsPerSecond: 1 }]) {
+      expect(make(bad)).toThrow('invalid perCaller.key: expected a function');
+    }
+    const rate = (got: string) => `invalid perCaller.requestsPerSecond: expected a finite number > 0 (got ${got})`;
+    expect(make({ key: byUser, requestsPerSecond: 0 })).toThrow(rate('0'));
+    expect(make({ key: byUser, requestsPerSecond: Number.POSITIVE_INFINITY })).toThrow(rate('Infinity'));
+    expect(make({ key: byUser, requestsPerSecond: '5' })).toThrow(rate('5'));
+    const burst = (got: string) => `invalid perCaller.burst: expected a finite number >= 1 (got ${got})`;
+    expect(make({ key: byUser, requestsPerSecond: 5, burst: 0.5 })).toThrow(burst('0.5'));
+    expect(make({ key: byUser, requestsPerSecond: 5, burst: Number.POSITIVE_INFINITY })).toThrow(burst('Infinity'));
+    expect(make({ key: byUser, requestsPerSecond: 5, burst: '5' })).toThrow(burst('5'));
+    expect(make({ key: byUser, requestsPerSecond: 0.1 })).not.toThrow();
+  });
+
+  it('should remember at most 10,000 callers, forgetting the one seen longest ago', async () => {
+    const gate = createCallerGate({ key: byUser, requestsPerSecond: 1, burst: 1 }, movableClock(), () => {});
+    const ref = { provider: 'acme', kind: 'export', id: 'exp_1', action: 'read' } as const;
+    const from = (user: string) => gate(new Request('http://127.0.0.1/', as(user)), ref);
+    expect(await from('first')).toBeUndefined();
+    expect((await from('first'))?.status).toBe(429);
+    for (let i = 0; i < 9_999; i++) await from(`user${i}`);
+    // 10,000 remembered: "first" (seen before them all) is still limited, and moves to the end.
+    expect((await from('first'))?.status).toBe(429);
+    await from('one more');
+    // That forgot user0, seen longest ago: its bucket starts full again. "first" is remembered.
+    expect(await from('user0')).toBeUndefined();
+    expect((await from('first'))?.status).toBe(429);
   });
 });
 

@@ -3,8 +3,9 @@ import { ValidationError } from '../errors.js';
 import { fetchOnce } from '../internal/step.js';
 import { MAX_DELAY_MS, readNumber } from '../next-delay.js';
 import type { JobSource, SourceResult } from '../source.js';
+import { type CallerGate, type CallerLimit, createCallerGate } from './caller-limit.js';
 import { createReadCache, type ReadCache, untilAborted } from './read-cache.js';
-import { errorResponse, fail, json, shown, wireHints, wireSnapshot } from './responses.js';
+import { errorResponse, fail, hook, json, shown, wireHints, wireSnapshot } from './responses.js';
 import type { JobCancelBody, JobRef, JobStatusBody } from './wire.js';
 
 /** Job sources by provider, then kind: `{ runflow: { batch: runflowBatch(client) } }`. */
@@ -51,6 +52,15 @@ export interface JobStatusHandlerOptions {
    * would have polled.
    */
   cacheMs?: number;
+  /**
+   * A limit on the provider requests each caller may cause: reads the handler cannot answer from
+   * memory, and cancels (reads from memory are never limited). Past it the caller gets 429
+   * `rate_limited` with `Retry-After`, and nothing is sent to the provider. Defaults to none.
+   *
+   * @example
+   * perCaller: { key: async (request) => (await getUser(request))?.id, requestsPerSecond: 2, burst: 20 }
+   */
+  perCaller?: CallerLimit;
 }
 
 /** A Fetch API handler: `Request` in, `Response` out. Never rejects. */
@@ -157,6 +167,7 @@ interface Served {
   clock: Clock;
   requestTimeoutMs: number;
   report: (error: unknown, ref: JobRef | undefined) => void;
+  gate: CallerGate | undefined;
 }
 
 async function serve(request: Request, served: Served): Promise<Response> {
@@ -164,20 +175,18 @@ async function serve(request: Request, served: Served): Promise<Response> {
   if (found instanceof Response) return found;
   const { ref, source, cancel } = found;
   const { clock, cache, report } = served;
-  let allowed: boolean;
-  try {
-    allowed = (await served.authorize(request, ref)) === true;
-  } catch (error) {
-    if (error instanceof Response) return error;
-    report(error, ref);
-    return fail(500, 'internal_error', 'authorization failed');
-  }
-  if (!allowed) return fail(403, 'forbidden', `not allowed to ${ref.action} this ${ref.kind}`);
+  const allowed = await hook(() => served.authorize(request, ref), ref, report, 'authorization failed');
+  if (allowed instanceof Response) return allowed;
+  if (allowed !== true) return fail(403, 'forbidden', `not allowed to ${ref.action} this ${ref.kind}`);
 
   const { includeRaw } = served;
   const raw = typeof includeRaw === 'function' ? includeRaw(ref) === true : includeRaw;
   const parent = request.signal ?? new AbortController().signal;
   const key = JSON.stringify([ref.provider, ref.kind, ref.id]);
+  if (served.gate && (cancel || !cache.answers(key))) {
+    const refused = await served.gate(request, ref);
+    if (refused) return refused;
+  }
   let result: SourceResult<unknown> | undefined;
   let at: number | undefined;
   try {
@@ -225,7 +234,7 @@ async function serve(request: Request, served: Served): Promise<Response> {
  *
  * Errors answer `{ error: { code, message, field? } }`: 400 for an unknown provider or kind or an id
  * the source rejects, 403 when `authorize` says no, 404 when the provider has no such job, 429 with
- * `Retry-After`, 502 when the provider refused the server's key or failed (no provider detail is
+ * `Retry-After` (the provider's, or a caller past `perCaller`), 502 when the provider refused the server's key or failed (no provider detail is
  * sent), 504 on timeout. Other paths answer 404, other methods 405.
  *
  * Mount it anywhere that speaks Fetch: a Next.js route handler, Hono, Bun, Deno, or node:http with
@@ -276,6 +285,7 @@ export function createJobStatusHandler(options: JobStatusHandlerOptions): JobSta
     clock,
     requestTimeoutMs,
     report,
+    gate: options.perCaller === undefined ? undefined : createCallerGate(options.perCaller, clock, report),
   };
   return async (request: Request) => {
     try {

@@ -5,6 +5,7 @@
  *
  * @module
  */
+export type { CallerLimit } from './caller-limit.js';
 export {
   createJobStatusHandler,
   type JobSourceMap,

@@ -28,6 +28,8 @@ export function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promi
 
 /** The reads of the jobs a handler serves, by job key. */
 export interface ReadCache {
+  /** Whether a read of the job now would be answered without a provider request (in flight or fresh). */
+  answers(key: string): boolean;
   /** The job's read in flight, its fresh enough last answer, or a new read. */
   read(source: JobSource<unknown>, key: string, id: string): Read;
   /** Forgets the job (after a cancel, what it looked like before is not what it looks like now). */
@@ -47,11 +49,14 @@ export function createReadCache(clock: Clock, requestTimeoutMs: number, cacheMs:
     entry.until = cacheMs > 0 && snapshot ? entry.at + keep : entry.at;
     if (entry.until <= entry.at && reads.get(key) === entry) reads.delete(key);
   };
+  const answering = (last: Read | undefined, now: number): last is Read =>
+    last !== undefined && (last.pending !== undefined || now < last.until);
   return {
+    answers: (key) => answering(reads.get(key), clock.now()),
     read(source, key, id) {
       const now = clock.now();
       const last = reads.get(key);
-      if (last && (last.pending || now < last.until)) return last;
+      if (answering(last, now)) return last;
       // Expired answers go at every new read; past MAX_CACHED_JOBS the oldest go too.
       for (const [k, entry] of reads) {
         if (!entry.pending && (entry.until <= now || reads.size >= MAX_CACHED_JOBS)) reads.delete(k);

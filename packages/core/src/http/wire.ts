@@ -49,7 +49,7 @@ export interface JobCancelBody<TRaw = unknown> {
  * | `method_not_allowed` | 405 | wrong method for the route |
  * | `cancel_not_supported` | 405 | `POST .../cancel` on a source without `cancel` |
  * | `conflict` | 409 | the provider said 409 (e.g. cancelling a finished job) |
- * | `rate_limited` | 429 | the provider said 429 (`Retry-After` forwarded) |
+ * | `rate_limited` | 429 | the provider said 429 (`Retry-After` forwarded), or the caller went past `perCaller` |
  * | `upstream_auth` | 502 | the provider refused the server's own key (401/403); no detail is sent |
  * | `upstream_error` | 502 | the provider failed (5xx), sent an unreadable body, or could not be reached |
  * | `upstream_timeout` | 504 | the provider did not answer within `requestTimeoutMs` |
