@@ -187,15 +187,20 @@ function limitBody(response: Response, max: number): Response {
     void body.cancel();
     throw tooLarge();
   }
+  // A stream that pulls from the body's reader counts as a `TransformStream` with `pipeThrough` did, for a fraction of the CPU.
+  const reader = body.getReader();
   let seen = 0;
-  const counted = body.pipeThrough(
-    new TransformStream<Uint8Array, Uint8Array>({
-      transform(chunk, controller) {
-        seen += chunk.byteLength;
-        if (seen > max) controller.error(tooLarge());
-        else controller.enqueue(chunk);
-      },
-    }),
-  );
+  const counted = new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      const { done, value } = await reader.read();
+      if (done) return controller.close();
+      seen += value.byteLength;
+      if (seen <= max) return controller.enqueue(value);
+      const error = tooLarge();
+      controller.error(error);
+      reader.cancel(error).catch(() => {});
+    },
+    cancel: (reason) => reader.cancel(reason),
+  });
   return new Response(counted, response);
 }
