@@ -267,6 +267,26 @@ describe('resolveClientOptions: redirects', () => {
     await manual.fetch(new Request('https://api.example.test/v1/a'));
     expect(modes).toEqual(['follow', 'manual']);
   });
+
+  it("should have openapi-fetch build requests with redirect: 'manual', and send such a request as it is", async () => {
+    expect(resolve({}).redirect).toBe('manual');
+    expect(resolve({ redirect: 'same-origin' }).redirect).toBe('manual');
+    expect(resolve({ redirect: 'follow' }).redirect).toBe('follow');
+    const sent: Request[] = [];
+    const client = resolve({
+      fetch: async (r) => {
+        sent.push(r);
+        return new Response('{}');
+      },
+    });
+    const manual = new Request('https://api.example.test/v1/a', { redirect: 'manual' });
+    await client.fetch(manual);
+    const follow = new Request('https://api.example.test/v1/a', { headers: { 'x-id': 'r1' } });
+    await client.fetch(follow);
+    expect(sent[0]).toBe(manual);
+    expect(sent[1]).not.toBe(follow);
+    expect([sent[1]?.redirect, sent[1]?.headers.get('x-id')]).toEqual(['manual', 'r1']);
+  });
 });
 
 describe('resolveClientOptions: the size cap', () => {

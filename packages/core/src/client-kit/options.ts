@@ -40,6 +40,8 @@ export interface ResolvedClientOptions {
   fetch: (request: Request) => Promise<Response>;
   /** Headers for every request, `Authorization` and `User-Agent` included. */
   headers: Record<string, string>;
+  /** The requests' redirect mode: `'manual'` unless the client follows any, so `fetch` need not copy each request to set it. */
+  redirect: 'manual' | 'follow';
 }
 
 /** The package version, sent in `User-Agent`. */
@@ -106,7 +108,9 @@ export function resolveClientOptions(
       if (redirect === 'follow') return answer(await send(request));
       let current = request;
       for (let hop = 0; ; hop++) {
-        const response = await send(new Request(current, { redirect: 'manual' }));
+        const response = await send(
+          current.redirect === 'manual' ? current : new Request(current, { redirect: 'manual' }),
+        );
         const location = response.headers.get('location');
         if (response.status < 300 || response.status > 399 || location === null) return answer(response);
         void response.body?.cancel();
@@ -126,6 +130,7 @@ export function resolveClientOptions(
       ...options.headers,
       ...defaults.authHeader(apiKey),
     },
+    redirect: redirect === 'follow' ? 'follow' : 'manual',
   };
 }
 
