@@ -3,6 +3,7 @@
 // echoed error bodies, and the request guard. Against real servers on 127.0.0.1 where HTTP happens.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { gzipSync } from 'node:zlib';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   createRequestGuard,
@@ -266,6 +267,26 @@ describe('resolveClientOptions: redirects', () => {
     await manual.fetch(new Request('https://api.example.test/v1/a'));
     expect(modes).toEqual(['follow', 'manual']);
   });
+
+  it("should have openapi-fetch build requests with redirect: 'manual', and send such a request as it is", async () => {
+    expect(resolve({}).redirect).toBe('manual');
+    expect(resolve({ redirect: 'same-origin' }).redirect).toBe('manual');
+    expect(resolve({ redirect: 'follow' }).redirect).toBe('follow');
+    const sent: Request[] = [];
+    const client = resolve({
+      fetch: async (r) => {
+        sent.push(r);
+        return new Response('{}');
+      },
+    });
+    const manual = new Request('https://api.example.test/v1/a', { redirect: 'manual' });
+    await client.fetch(manual);
+    const follow = new Request('https://api.example.test/v1/a', { headers: { 'x-id': 'r1' } });
+    await client.fetch(follow);
+    expect(sent[0]).toBe(manual);
+    expect(sent[1]).not.toBe(follow);
+    expect([sent[1]?.redirect, sent[1]?.headers.get('x-id')]).toEqual(['manual', 'r1']);
+  });
 });
 
 describe('resolveClientOptions: the size cap', () => {
@@ -308,6 +329,85 @@ describe('resolveClientOptions: the size cap', () => {
     );
     const unlimited = await resolve({ maxResponseBytes: Number.POSITIVE_INFINITY }).fetch(new Request(big.url));
     expect((await unlimited.text()).length).toBe(5000);
+  });
+});
+
+describe('resolveClientOptions: the size cap, chunk by chunk', () => {
+  /** A body whose chunks the test hands out one read at a time; records the reads and a cancel. */
+  function chunked(chunks: (Uint8Array | Error)[]) {
+    const log: string[] = [];
+    const body = new ReadableStream<Uint8Array>(
+      {
+        pull(controller) {
+          const next = chunks.shift();
+          log.push(`read ${next instanceof Error ? 'error' : (next?.byteLength ?? 'end')}`);
+          if (next === undefined) controller.close();
+          else if (next instanceof Error) controller.error(next);
+          else controller.enqueue(next);
+        },
+        cancel(reason) {
+          log.push(`cancel ${reason instanceof Error ? reason.message : String(reason)}`);
+        },
+      },
+      { highWaterMark: 0 },
+    );
+    return {
+      log,
+      fetch: async () => new Response(body, { status: 200, statusText: 'Fine', headers: { 'x-id': 'r1' } }),
+    };
+  }
+  const bytes = (n: number) => new Uint8Array(n).fill(120);
+
+  it('should hand the chunks on as they are, with the status and headers, and stop reading when the count passes the cap', async () => {
+    const source = chunked([bytes(400), bytes(400), bytes(201), bytes(50)]);
+    const response = await resolve({ fetch: source.fetch, maxResponseBytes: 1000 }).fetch(
+      new Request('https://api.example.test/v1/a'),
+    );
+    expect([response.status, response.statusText, response.headers.get('x-id')]).toEqual([200, 'Fine', 'r1']);
+    const reader = (response.body as ReadableStream<Uint8Array>).getReader();
+    expect((await reader.read()).value?.byteLength).toBe(400);
+    expect((await reader.read()).value?.byteLength).toBe(400);
+    const error = await reader.read().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(InvalidResponseError);
+    expect(error).toMatchObject({
+      message: 'the response body is larger than maxResponseBytes (1000 bytes)',
+      status: 200,
+    });
+    // The rest is never read: the body is cancelled at once.
+    expect(source.log).toEqual([
+      'read 400',
+      'read 400',
+      'read 201',
+      'cancel the response body is larger than maxResponseBytes (1000 bytes)',
+    ]);
+  });
+
+  it('should end with the body, and pass on its error and a cancel', async () => {
+    const whole = chunked([bytes(3), bytes(2)]);
+    const read = await resolve({ fetch: whole.fetch, maxResponseBytes: 5 }).fetch(new Request('https://a.test/'));
+    expect(await read.text()).toBe('xxxxx');
+
+    const broken = chunked([bytes(3), new Error('connection reset')]);
+    const failed = await resolve({ fetch: broken.fetch }).fetch(new Request('https://a.test/'));
+    await expect(failed.text()).rejects.toThrow('connection reset');
+
+    const dropped = chunked([bytes(3), bytes(3)]);
+    const response = await resolve({ fetch: dropped.fetch }).fetch(new Request('https://a.test/'));
+    await response.body?.cancel(new Error('not needed'));
+    await new Promise((done) => setTimeout(done, 10));
+    expect(dropped.log).toContain('cancel not needed');
+  });
+
+  it('should count a compressed body as it is decompressed, whatever its Content-Length says', async () => {
+    const packed = gzipSync(Buffer.alloc(50_000, 'x'));
+    const api = await serve((_req, res) => {
+      res.writeHead(200, { 'content-encoding': 'gzip', 'content-length': packed.byteLength });
+      res.end(packed);
+    });
+    const response = await resolve({ maxResponseBytes: 10_000 }).fetch(new Request(api.url));
+    await expect(response.text()).rejects.toBeInstanceOf(InvalidResponseError);
+    const whole = await resolve({ maxResponseBytes: 50_000 }).fetch(new Request(api.url));
+    expect((await whole.text()).length).toBe(50_000);
   });
 });
 

@@ -40,6 +40,8 @@ export interface ResolvedClientOptions {
   fetch: (request: Request) => Promise<Response>;
   /** Headers for every request, `Authorization` and `User-Agent` included. */
   headers: Record<string, string>;
+  /** The requests' redirect mode: `'manual'` unless the client follows any, so `fetch` need not copy each request to set it. */
+  redirect: 'manual' | 'follow';
 }
 
 /** The package version, sent in `User-Agent`. */
@@ -106,7 +108,9 @@ export function resolveClientOptions(
       if (redirect === 'follow') return answer(await send(request));
       let current = request;
       for (let hop = 0; ; hop++) {
-        const response = await send(new Request(current, { redirect: 'manual' }));
+        const response = await send(
+          current.redirect === 'manual' ? current : new Request(current, { redirect: 'manual' }),
+        );
         const location = response.headers.get('location');
         if (response.status < 300 || response.status > 399 || location === null) return answer(response);
         void response.body?.cancel();
@@ -126,6 +130,7 @@ export function resolveClientOptions(
       ...options.headers,
       ...defaults.authHeader(apiKey),
     },
+    redirect: redirect === 'follow' ? 'follow' : 'manual',
   };
 }
 
@@ -187,15 +192,20 @@ function limitBody(response: Response, max: number): Response {
     void body.cancel();
     throw tooLarge();
   }
+  // A stream that pulls from the body's reader counts as a `TransformStream` with `pipeThrough` did, for a fraction of the CPU.
+  const reader = body.getReader();
   let seen = 0;
-  const counted = body.pipeThrough(
-    new TransformStream<Uint8Array, Uint8Array>({
-      transform(chunk, controller) {
-        seen += chunk.byteLength;
-        if (seen > max) controller.error(tooLarge());
-        else controller.enqueue(chunk);
-      },
-    }),
-  );
+  const counted = new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      const { done, value } = await reader.read();
+      if (done) return controller.close();
+      seen += value.byteLength;
+      if (seen <= max) return controller.enqueue(value);
+      const error = tooLarge();
+      controller.error(error);
+      reader.cancel(error).catch(() => {});
+    },
+    cancel: (reason) => reader.cancel(reason),
+  });
   return new Response(counted, response);
 }
