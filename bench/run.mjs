@@ -1,6 +1,7 @@
 // `pnpm bench [--quick] [--only a,b]`: runs every benchmark in its own process, then writes
 // BENCHMARKS.md (tables and what they mean) and bench/results.json (the raw numbers). A quick run
-// writes to .bench-tmp/ instead, so it never overwrites the committed full results.
+// writes to .bench-tmp/ instead, so it never overwrites the committed full results; `--only`
+// replaces just the benchmarks it ran and the report says when they were re-run.
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -75,6 +76,24 @@ const machine = {
   loadAverageAtStart: os.loadavg().map((v) => Number(v.toFixed(2))),
 };
 
+/**
+ * A full `--only` run keeps the other benchmarks' results of the committed run (the whole report is
+ * rewritten from bench/results.json) and records when each benchmark it ran was re-run alone.
+ */
+function mergeRun(run) {
+  if (quick || !only || !existsSync(`${here}results.json`)) return run;
+  const previous = JSON.parse(readFileSync(`${here}results.json`, 'utf8'));
+  const { date, loadAverageAtStart, loadAverageAtEnd } = run.machine;
+  const reruns = Object.fromEntries(
+    Object.keys(run.results).map((key) => [key, { date, loadAverageAtStart, loadAverageAtEnd }]),
+  );
+  return {
+    ...previous,
+    results: { ...previous.results, ...run.results },
+    reruns: { ...previous.reruns, ...reruns },
+  };
+}
+
 const results = {};
 const startedAt = Date.now();
 for (const bench of BENCHMARKS) {
@@ -89,7 +108,7 @@ for (const bench of BENCHMARKS) {
 machine.loadAverageAtEnd = os.loadavg().map((v) => Number(v.toFixed(2)));
 machine.totalSeconds = Math.round((Date.now() - startedAt) / 1000);
 
-const raw = { quick, machine, results };
+const raw = mergeRun({ quick, machine, results });
 const markdown = renderReport(raw);
 const [mdPath, jsonPath] = quick
   ? [`${tmp}BENCHMARKS.quick.md`, `${tmp}results.quick.json`]

@@ -543,6 +543,17 @@ export function summaryLines(raw) {
   return goalRows(raw).map((g) => `${g.ok ? 'met    ' : 'NOT MET'}  ${g.bench}. ${g.goal}: ${g.value}`);
 }
 
+/** Which benchmarks were re-run alone (`pnpm bench --only`) after the run above, and when. */
+function rerunLine(reruns = {}) {
+  const runs = Object.entries(reruns).map(
+    ([key, r]) =>
+      `\`${key}\` on ${r.date.slice(0, 16).replace('T', ' ')} UTC (load average ${r.loadAverageAtStart[0]} at the start, ${r.loadAverageAtEnd[0]} at the end)`,
+  );
+  return runs.length === 0
+    ? ''
+    : `\nRe-run alone since (\`pnpm bench --only\`), each against its own baselines in that run: ${runs.join('; ')}.\n`;
+}
+
 export function renderReport(raw) {
   const { machine, results, quick } = raw;
   const goals = goalRows(raw);
@@ -559,7 +570,7 @@ Written by \`pnpm bench\`${quick ? ' --quick (fewer jobs, shorter windows)' : ''
 | date | ${machine.date} |
 | load average (1, 5, 15 min) at start / end | ${machine.loadAverageAtStart.join(', ')} / ${machine.loadAverageAtEnd.join(', ')} |
 | run time | ${machine.totalSeconds} s |
-
+${rerunLine(raw.reruns)}
 ## Goals
 
 ${table(

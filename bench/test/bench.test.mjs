@@ -180,6 +180,15 @@ describe('the report', () => {
     if (sizeOver.length > 0) expect(md).toContain('budgets were left as set, not raised');
   });
 
+  it('should say which benchmarks were re-run alone, and when', () => {
+    expect(renderReport(fixture)).not.toContain('Re-run alone');
+    const load = { loadAverageAtStart: [1.5, 1, 1], loadAverageAtEnd: [0.7, 1, 1] };
+    const md = renderReport({ ...fixture, reruns: { overhead: { date: '2026-12-03T04:40:12.000Z', ...load } } });
+    expect(md).toContain(
+      'Re-run alone since (`pnpm bench --only`), each against its own baselines in that run: `overhead` on 2026-12-03 04:40 UTC (load average 1.5 at the start, 0.7 at the end).',
+    );
+  });
+
   it('should say so when a benchmark did not finish, and render unknown benchmarks generically', () => {
     const broken = {
       ...fixture,
