@@ -2,6 +2,7 @@
 // flags, the keys and where they came from, and the settings every command shares. Bad values throw
 // a UsageError naming the flag and the expected form.
 import { parseArgs } from 'node:util';
+import type { SourceCatalog } from './custom-sources.js';
 import { KEY_ENV, KINDS, type ProviderName, UsageError } from './refs.js';
 import { inert } from './text.js';
 import type { WatchSettings } from './watch.js';
@@ -24,11 +25,19 @@ const MAX_INTERVAL_DEFAULT_MS = 30_000;
 const shown = (value: string) => inert(value.replace(/\/\/[^/@\s]*@/g, '//***@'));
 
 /** The `--base-url <provider>=<url>` values by provider; throws a UsageError for a bad one. */
-export function parseBaseUrls(values: readonly string[]): Partial<Record<ProviderName, string>> {
+export function parseBaseUrls(
+  values: readonly string[],
+  catalog: SourceCatalog = {},
+): Partial<Record<ProviderName, string>> {
   const out: Partial<Record<ProviderName, string>> = {};
   for (const value of values) {
     const eq = value.indexOf('=');
     const provider = value.slice(0, eq);
+    if (eq > 0 && Object.hasOwn(catalog, provider)) {
+      throw new UsageError(
+        `invalid --base-url "${shown(value)}": ${provider} comes from --sources, whose module makes its client: set the base URL there`,
+      );
+    }
     if (eq < 0 || !Object.hasOwn(KINDS, provider)) {
       throw new UsageError(
         `invalid --base-url "${shown(value)}": expected <provider>=<url> with provider ${Object.keys(KINDS).join(', ')}`,

@@ -102,9 +102,9 @@ async function watchCommand({ rest, values, keys, keyNames, secrets, common }: I
   const refs = rest.map((text) => parseJobRef(text, catalog));
   if (values.redis !== undefined) {
     const { runFleetWatch } = await import('./fleet.js');
-    return await runFleetWatch(refs, values.redis, parseBaseUrls(values['base-url']), common, catalog);
+    return await runFleetWatch(refs, values.redis, parseBaseUrls(values['base-url'], catalog), common, catalog);
   }
-  const settings = { keys, keyNames, baseUrls: parseBaseUrls(values['base-url']) };
+  const settings = { keys, keyNames, baseUrls: parseBaseUrls(values['base-url'], catalog) };
   const sources = sourcesFor(refs, settings, true, catalog);
   return (await watchJobs(refs, sources, { ...common, secrets, keyNames })).exitCode;
 }
@@ -122,7 +122,7 @@ async function resultsCommand({ rest, values, keys, keyNames, secrets, intervals
     throw new UsageError(`invalid --max "${inert(values.max)}": expected a whole number of items above 0`);
   }
   if (values['csv-raw'] && format !== 'csv') throw new UsageError('--csv-raw only applies with --format csv');
-  const settings = { keys, keyNames, baseUrls: parseBaseUrls(values['base-url']) };
+  const settings = { keys, keyNames, baseUrls: parseBaseUrls(values['base-url'], catalog) };
   const [source] = sourcesFor([ref], settings, true, catalog);
   if (!source?.results) {
     throw new UsageError(
@@ -166,7 +166,7 @@ async function workerCommand({ rest, values, keys, intervals, io }: Invocation):
   return await runFleetWorker({
     redis: values.redis,
     keys,
-    baseUrls: parseBaseUrls(values['base-url']),
+    baseUrls: parseBaseUrls(values['base-url'], catalog),
     requestsPerSecond: parseRates(values.rps, catalog),
     catalog,
     ...(values.concurrency !== undefined ? { concurrency: Number(values.concurrency) } : {}),

@@ -61,6 +61,18 @@ describe('batchwatch --sources', () => {
     expect(server.mock.requests).toEqual([]);
   });
 
+  it("should point --base-url for the module's provider at the module", async () => {
+    const run = await cli(
+      ['watch', '--sources', MODULE, '--base-url', 'acme=http://127.0.0.1:9/x', 'acme:export:exp_1'],
+      env,
+    );
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain(
+      'invalid --base-url "acme=http://127.0.0.1:9/x": acme comes from --sources, whose module makes its client: set the base URL there',
+    );
+    expect(server.mock.requests).toEqual([]);
+  });
+
   it('should need --sources for a provider of your own', async () => {
     const run = await cli(['watch', 'acme:export:exp_1'], env);
     expect(run.code).toBe(2);
