@@ -102,35 +102,43 @@ export function resolveClientOptions(
     headers.delete('content-length');
     return new Response(text, { status: body.status, statusText: body.statusText, headers });
   };
+  const follow = redirect === 'follow' ? send : sameOriginOnly(send);
   return {
     baseUrl,
-    fetch: async (request: Request) => {
-      if (redirect === 'follow') return answer(await send(request));
-      let current = request;
-      for (let hop = 0; ; hop++) {
-        const response = await send(
-          current.redirect === 'manual' ? current : new Request(current, { redirect: 'manual' }),
-        );
-        const location = response.headers.get('location');
-        if (response.status < 300 || response.status > 399 || location === null) return answer(response);
-        void response.body?.cancel();
-        const target = new URL(location, current.url);
-        // Only a GET is sent again (no body to resend, no method to change), and only to its own origin.
-        if (hop >= MAX_REDIRECTS || current.method !== 'GET' || target.origin !== new URL(current.url).origin) {
-          throw HttpError.from({
-            status: response.status,
-            message: `redirect to ${target.origin} refused: the client follows at most ${MAX_REDIRECTS} same-origin redirects of a GET (option redirect)`,
-          });
-        }
-        current = new Request(target, current);
-      }
-    },
+    fetch: async (request: Request) => answer(await follow(request)),
     headers: {
       'User-Agent': USER_AGENT,
       ...options.headers,
       ...defaults.authHeader(apiKey),
     },
     redirect: redirect === 'follow' ? 'follow' : 'manual',
+  };
+}
+
+/**
+ * `send` following at most {@link MAX_REDIRECTS} redirects of a GET to the request's own origin; any
+ * other redirect is a fatal `HttpError`, and nothing is sent to the other origin.
+ */
+function sameOriginOnly(send: (request: Request) => Promise<Response>): (request: Request) => Promise<Response> {
+  return async (request) => {
+    let current = request;
+    for (let hop = 0; ; hop++) {
+      const response = await send(
+        current.redirect === 'manual' ? current : new Request(current, { redirect: 'manual' }),
+      );
+      const location = response.headers.get('location');
+      if (response.status < 300 || response.status > 399 || location === null) return response;
+      void response.body?.cancel();
+      const target = new URL(location, current.url);
+      // Only a GET is sent again (no body to resend, no method to change), and only to its own origin.
+      if (hop >= MAX_REDIRECTS || current.method !== 'GET' || target.origin !== new URL(current.url).origin) {
+        throw HttpError.from({
+          status: response.status,
+          message: `redirect to ${target.origin} refused: the client follows at most ${MAX_REDIRECTS} same-origin redirects of a GET (option redirect)`,
+        });
+      }
+      current = new Request(target, current);
+    }
   };
 }
 
