@@ -340,6 +340,9 @@ describe('createJobStatusHandler', () => {
     expect(failed.status).toBe(500);
     expect(failed.body.error).toEqual({ code: 'internal_error', message: 'authorization failed' });
     expect(errors).toHaveLength(1);
+    // Only `true` allows, and only a thrown Response is an answer: one returned (untyped code) is a no.
+    allow = (() => new Response('ok', { status: 200 })) as unknown as typeof allow;
+    expect((await get(JOB)).status).toBe(403);
     expect(providerRequests).toHaveLength(0);
   });
 

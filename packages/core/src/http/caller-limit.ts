@@ -3,7 +3,7 @@
 // user cannot spend the server's provider budget.
 import type { Clock } from '../clock.js';
 import { ValidationError } from '../errors.js';
-import { fail, hook } from './responses.js';
+import { fail } from './responses.js';
 import type { JobRef } from './wire.js';
 
 /** A limit on the provider requests each caller of the status handler may cause. */
@@ -49,8 +49,15 @@ export function createCallerGate(
   // Least recently seen first: a caller is moved to the end each time it is seen.
   const buckets = new Map<string, { tokens: number; at: number }>();
   return async (request, ref) => {
-    const key = await hook(() => limit.key(request, ref), ref, report, 'the caller could not be identified');
-    if (key instanceof Response) return key;
+    let key: string | undefined;
+    try {
+      key = await limit.key(request, ref);
+    } catch (error) {
+      // As for `authorize`: a thrown Response is the answer; anything else is a 500 and goes to onError.
+      if (error instanceof Response) return error;
+      report(error, ref);
+      return fail(500, 'internal_error', 'the caller could not be identified');
+    }
     if (key === undefined) return undefined;
     const now = clock.now();
     const last = buckets.get(key);

@@ -5,7 +5,7 @@ import { MAX_DELAY_MS, readNumber } from '../next-delay.js';
 import type { JobSource, SourceResult } from '../source.js';
 import { type CallerGate, type CallerLimit, createCallerGate } from './caller-limit.js';
 import { createReadCache, type ReadCache, untilAborted } from './read-cache.js';
-import { errorResponse, fail, hook, json, shown, wireHints, wireSnapshot } from './responses.js';
+import { errorResponse, fail, json, shown, wireHints, wireSnapshot } from './responses.js';
 import type { JobCancelBody, JobRef, JobStatusBody } from './wire.js';
 
 /** Job sources by provider, then kind: `{ runflow: { batch: runflowBatch(client) } }`. */
@@ -175,9 +175,15 @@ async function serve(request: Request, served: Served): Promise<Response> {
   if (found instanceof Response) return found;
   const { ref, source, cancel } = found;
   const { clock, cache, report } = served;
-  const allowed = await hook(() => served.authorize(request, ref), ref, report, 'authorization failed');
-  if (allowed instanceof Response) return allowed;
-  if (allowed !== true) return fail(403, 'forbidden', `not allowed to ${ref.action} this ${ref.kind}`);
+  let allowed: boolean;
+  try {
+    allowed = (await served.authorize(request, ref)) === true;
+  } catch (error) {
+    if (error instanceof Response) return error;
+    report(error, ref);
+    return fail(500, 'internal_error', 'authorization failed');
+  }
+  if (!allowed) return fail(403, 'forbidden', `not allowed to ${ref.action} this ${ref.kind}`);
 
   const { includeRaw } = served;
   const raw = typeof includeRaw === 'function' ? includeRaw(ref) === true : includeRaw;

@@ -104,22 +104,3 @@ export function errorResponse(
   }
   return fail(500, 'internal_error', 'the job status could not be read');
 }
-
-/**
- * What `run` (a user's `authorize` or `perCaller.key`) returns, or the answer when it throws: the
- * `Response` it threw, else a 500 saying `failed`, the error going to `report`.
- */
-export async function hook<T>(
-  run: () => T | Promise<T>,
-  ref: JobRef,
-  report: (error: unknown, ref: JobRef) => void,
-  failed: string,
-): Promise<T | Response> {
-  try {
-    return await run();
-  } catch (error) {
-    if (error instanceof Response) return error;
-    report(error, ref);
-    return fail(500, 'internal_error', failed);
-  }
-}
