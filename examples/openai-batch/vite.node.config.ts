@@ -1,6 +1,7 @@
 import { defineConfig } from 'vite';
 
-// The Node side (the server and the waitForJob demo), built for `pnpm start` and `pnpm watch-batch`:
+// The Node side (the server, the waitForJob demo and the CLI sources), built for `pnpm start`,
+// `pnpm watch-batch` and `batchwatch watch --sources dist-node/sources.js`:
 // Node 20 runs JavaScript only. The tests import src/ directly.
 export default defineConfig({
   publicDir: false,
@@ -9,6 +10,6 @@ export default defineConfig({
     outDir: 'dist-node',
     emptyOutDir: true,
     sourcemap: false,
-    rolldownOptions: { input: { server: 'src/server.ts', watch: 'src/watch.ts' } },
+    rolldownOptions: { input: { server: 'src/server.ts', watch: 'src/watch.ts', sources: 'src/sources.ts' } },
   },
 });
