@@ -1,30 +1,15 @@
 // The batchwatch command watching OpenAI batches through `--sources dist-node/sources.js` (built by
 // `pnpm build`): the built CLI in a child process, the generated mock on the loopback server.
-import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { type MockProviderServer, startMockProviderServer } from '@batchwatch/msw/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cli } from '../../../packages/cli/test/helpers.js';
 import { batchScript, openaiMock } from '../src/openai/openai.mock.js';
 
 const here = fileURLToPath(new URL('..', import.meta.url));
-const BIN = `${here}node_modules/@batchwatch/cli/dist/bin.js`;
 const KEY = 'sk-cli-test-key';
-
-function batchwatch(args: string[], env: Record<string, string>) {
-  return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd: here, env: { PATH: process.env.PATH ?? '', ...env } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => {
-      stdout += d;
-    });
-    child.stderr.on('data', (d: Buffer) => {
-      stderr += d;
-    });
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+// The CLI's own end-to-end helper: the built binary with only PATH and these variables, run from here.
+const batchwatch = (args: string[], env: Record<string, string>) => cli(args, env, undefined, here);
 
 let server: MockProviderServer<'openai'>;
 beforeAll(async () => {

@@ -3,7 +3,7 @@
 import { createFleet, createFleetWorker, type FleetProviderLimits } from '@batchwatch/bullmq';
 import type { JobSource, JobWatch } from '@batchwatch/core';
 import type { SourceCatalog } from './custom-sources.js';
-import { type JobRef, KEY_ENV, KINDS, type ProviderName, sourcesFor, UsageError } from './refs.js';
+import { type JobRef, KEY_ENV, KINDS, type ProviderName, providerNames, sourcesFor, UsageError } from './refs.js';
 import type { Output } from './report.js';
 import { inert, redactor } from './text.js';
 import { EXIT, type WatchSettings, watchJobs } from './watch.js';
@@ -44,7 +44,7 @@ const redact = (url: string) => {
 /** Parses `--rps <provider>=<n>` flags. */
 export function parseRates(values: readonly string[], catalog: SourceCatalog = {}): Record<string, number> {
   const out: Record<string, number> = {};
-  const known = [...new Set([...Object.keys(catalog), ...Object.keys(KINDS)])];
+  const known = providerNames(catalog);
   for (const value of values) {
     const eq = value.indexOf('=');
     const provider = value.slice(0, eq);

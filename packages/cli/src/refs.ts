@@ -31,6 +31,16 @@ export const KEY_ENV: Record<ProviderName, string> = {
   check: 'CHECK_API_KEY',
 };
 
+/** The kinds `catalog` (`--sources`) gives `provider`, or `undefined` when it names none. */
+export function ownKinds(catalog: SourceCatalog, provider: string): SourceCatalog[string] | undefined {
+  return Object.hasOwn(catalog, provider) ? catalog[provider] : undefined;
+}
+
+/** Every provider a job reference may name: those of `catalog` (`--sources`) first, then the built-in ones. */
+export function providerNames(catalog: SourceCatalog): string[] {
+  return [...new Set([...Object.keys(catalog), ...Object.keys(KINDS)])];
+}
+
 /** `<provider>:<kind>:<id>` parsed. */
 export interface JobRef {
   /** A built-in provider, or one from `--sources`. */
@@ -56,10 +66,11 @@ export function parseJobRef(text: string, catalog: SourceCatalog = {}): JobRef {
   const provider = text.slice(0, first);
   const kind = text.slice(first + 1, second);
   const id = text.slice(second + 1);
-  const own = Object.hasOwn(catalog, provider) ? catalog[provider] : undefined;
+  const own = ownKinds(catalog, provider);
   if (!own && !Object.hasOwn(KINDS, provider)) {
-    const known = [...new Set([...Object.keys(catalog), ...Object.keys(KINDS)])];
-    throw new UsageError(`unknown provider "${provider}" in "${text}": expected one of ${known.join(', ')}`);
+    throw new UsageError(
+      `unknown provider "${provider}" in "${text}": expected one of ${providerNames(catalog).join(', ')}`,
+    );
   }
   const kinds: readonly string[] = own ? Object.keys(own) : KINDS[provider as ProviderName];
   if (!kinds.includes(kind)) {
@@ -140,8 +151,7 @@ export function sourcesFor(
     return created as NonNullable<Clients[P]>;
   };
   return refs.map((ref) => {
-    const own = Object.hasOwn(catalog, ref.provider) ? catalog[ref.provider] : undefined;
-    const source = own?.[ref.kind] ?? makeSource(ref, client);
+    const source = ownKinds(catalog, ref.provider)?.[ref.kind] ?? makeSource(ref, client);
     if (!checkIds) return source;
     try {
       source.validateId?.(ref.id);

@@ -13,14 +13,16 @@ export interface Run {
   stderr: string;
 }
 
-/** Runs `batchwatch <args>` with only PATH and `env` in its environment. */
+/** Runs `batchwatch <args>` with only PATH and `env` in its environment, in `cwd` (default: this process's). */
 export function cli(
   args: string[],
   env: Record<string, string> = {},
   onSpawn?: (child: ChildProcess) => void,
+  cwd?: string,
 ): Promise<Run> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [BIN, ...args], {
+      cwd,
       env: { PATH: process.env.PATH ?? '', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
